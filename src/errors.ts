@@ -1,0 +1,55 @@
+/**
+ * One error tree for the whole product (modelled on kafkajs' KafkaJSError): every error we throw
+ * carries a stable `code` for machines and a `retriable` flag that tells the caller whether waiting
+ * and trying again can help. Callers branch on these, never on message text.
+ */
+export class RollupsError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(message: string, opts: { code: string; retriable?: boolean; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = opts.code;
+    this.retriable = opts.retriable ?? false;
+  }
+}
+
+/** A configuration variable has a value we cannot use. The message names the variable. */
+export class ConfigError extends RollupsError {
+  constructor(message: string) {
+    super(message, { code: 'CONFIG_INVALID' });
+  }
+}
+
+/** The local stack (Kafka, registry) could not be prepared or started. */
+export class StackError extends RollupsError {
+  constructor(message: string, code = 'STACK_FAILED', cause?: unknown) {
+    super(message, { code, cause });
+  }
+}
+
+/** The schema registry did not answer; waiting may help. */
+export class RegistryUnavailableError extends RollupsError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'REGISTRY_UNAVAILABLE', retriable: true, cause });
+  }
+}
+
+/** ClickHouse refused or did not answer a write or read. */
+export class SinkError extends RollupsError {
+  constructor(message: string, retriable: boolean, cause?: unknown) {
+    super(message, { code: 'SINK_FAILED', retriable, cause });
+  }
+}
+
+/** A command exists in the contract but is not built yet. */
+export class NotImplementedError extends RollupsError {
+  constructor(what: string) {
+    super(`${what} is not built yet`, { code: 'NOT_IMPLEMENTED' });
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
