@@ -1,0 +1,9 @@
+import { main } from './registry.js';
+
+// `rollups --help | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+process.exitCode = await main(process.argv.slice(2));

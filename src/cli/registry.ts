@@ -1,0 +1,65 @@
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { RollupsError, errorMessage } from '../errors.js';
+import type { Command } from './commands.js';
+import { stackCommand } from './stack.js';
+
+const planned = (name: string, summary: string, usage: string, issue: string): Command => ({
+  name, summary, usage, planned: issue,
+});
+
+/** Every subcommand of contract section 3 (and the issues), in the order a newcomer meets them. */
+export const COMMANDS: Command[] = [
+  stackCommand,
+  planned('demo', 'stack up, migrate, run, and a synthetic event stream across several tenants', 'rollups demo', 'the read-API issue'),
+  planned('migrate', 'create or upgrade the ClickHouse schema (idempotent)', 'rollups migrate', 'the rollups issue'),
+  planned('worker', 'the aggregation worker', 'rollups worker', 'the rollups issue'),
+  planned('api', 'the read API', 'rollups api', 'the read-API issue'),
+  planned('run', 'worker and read API in one process (needed with the embedded engine)', 'rollups run', 'the read-API issue'),
+  planned('produce', 'validate NDJSON events, Avro-encode them with the registry and produce them', 'rollups produce --file F.ndjson [--topic T]', 'the events-in issue'),
+  planned('schemas', 'register the Avro schemas (BACKWARD) or check compatibility', 'rollups schemas register|check', 'the events-in issue'),
+  planned('token', 'mint a dev read-API token', 'rollups token --org ID [--ttl 1h]', 'the read-API issue'),
+];
+
+function help(out: (l: string) => void): void {
+  out('rollups: analytics events from Kafka into exact ClickHouse rollups, served by a read API');
+  out('');
+  out('usage: rollups <command> [options]');
+  out('');
+  for (const c of COMMANDS) out(`  ${c.usage.padEnd(46)} ${c.summary}${c.planned ? ' (not built yet)' : ''}`);
+  out('');
+  out('Configuration is by environment variable; see docs/configuration.md. `rollups <command> --help` for one command.');
+}
+
+export async function main(argv: string[], out: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    help(out);
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`rollups: unknown command "${name}"; run \`rollups --help\` for the list\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    out(`usage: ${cmd.usage}`);
+    out(cmd.summary);
+    return 0;
+  }
+  if (cmd.planned || !cmd.run) {
+    process.stderr.write(`rollups ${cmd.name}: not built yet (it arrives with ${cmd.planned ?? 'a later issue'})\n`);
+    return 2;
+  }
+  let cached: Config | undefined;
+  const config = () => (cached ??= loadConfig());
+  try {
+    config();
+    return await cmd.run({ config, args, out });
+  } catch (err) {
+    // One clear line for the errors we raise on purpose; a stack trace only for true surprises.
+    if (err instanceof RollupsError) process.stderr.write(`rollups ${cmd.name}: ${err.message}\n`);
+    else process.stderr.write(`rollups ${cmd.name}: unexpected failure: ${errorMessage(err)}\n${err instanceof Error ? err.stack ?? '' : ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+
+/**
+ * The one module that knows whether ClickHouse is a server (HTTP) or the embedded engine (chDB).
+ * Everything else receives a plain @clickhouse/client and writes the same SQL for both. The embedded
+ * engine ignores the client's `database` option, so all SQL names its tables as `db.table`.
+ */
+export interface ClickHouseTarget {
+  /** HTTP endpoint; undefined selects the embedded engine. */
+  url?: string | undefined;
+  username?: string;
+  password?: string;
+  /** Data directory of the embedded engine. One process owns it. */
+  path: string;
+}
+
+export type { ClickHouseClient };
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+interface Embedded {
+  path: string;
+  client: ClickHouseClient;
+  users: number;
+}
+
+// chDB runs one engine per process bound to one directory, so every caller in this process shares it;
+// the engine closes when the last user does.
+let embedded: Embedded | undefined;
+
+export function describeTarget(t: ClickHouseTarget): string {
+  return t.url ? `ClickHouse server ${new URL(t.url).host}` : `embedded ClickHouse at ${resolve(t.path)}`;
+}
+
+export function openClickHouse(t: ClickHouseTarget): ClickHouseClient {
+  if (t.url) {
+    return createClient({
+      url: t.url,
+      username: t.username ?? 'default',
+      password: t.password ?? '',
+      request_timeout: 60_000,
+      // The embedded engine returns 64-bit integers as JSON numbers; the server quotes them by
+      // default. Same answers from both: numbers (our counts stay far below 2^53).
+      clickhouse_settings: { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 },
+    });
+  }
+  const path = resolve(t.path);
+  if (embedded) {
+    if (embedded.path !== path) {
+      throw new Error(`the embedded engine is already open at ${embedded.path}; one process can open one directory (asked for ${path})`);
+    }
+    embedded.users += 1;
+    return shared(embedded);
+  }
+  mkdirSync(path, { recursive: true });
+  // chdb types its connection against @clickhouse/client-common, which the client now bundles under
+  // another path: the shapes are identical, the declarations are not the same symbols.
+  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  const client = createClient({ connection });
+  embedded = { path, client, users: 1 };
+  return shared(embedded);
+}
+
+/** A view of the shared embedded client whose close() releases one user, not the engine. */
+function shared(e: Embedded): ClickHouseClient {
+  let closed = false;
+  return new Proxy(e.client, {
+    get(target, prop, receiver) {
+      if (prop === 'close') {
+        return async () => {
+          if (closed) return;
+          closed = true;
+          e.users -= 1;
+          if (e.users === 0) {
+            embedded = undefined;
+            await target.close();
+          }
+        };
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
