@@ -1,0 +1,146 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { RollupsError, errorMessage } from '../errors.js';
+import type { Logger } from '../ops/logger.js';
+import type { SourceMessage } from '../pipeline/types.js';
+
+export interface SourceBatch {
+  topic: string;
+  partition: number;
+  messages: SourceMessage[];
+  /** Offset of the last message: everything up to it is covered once the handler resolves. */
+  lastOffset: string;
+}
+
+export interface BatchControl {
+  heartbeat(): Promise<void>;
+  /** True once the partition was revoked or the consumer is stopping: stop work, commit nothing. */
+  isStale(): boolean;
+}
+
+/**
+ * The user's batch handler, kept apart from the Kafka loop (as kafkajs keeps eachBatch apart from its
+ * runner). It resolves only when the batch's effects are durable; throwing a retriable RollupsError
+ * makes the loop wait and hand the same batch again, anything else stops the consumer.
+ */
+export type BatchHandler = (batch: SourceBatch, ctl: BatchControl) => Promise<void>;
+
+export interface SourceHooks {
+  onRetry?: (info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }) => void;
+  onPaused?: (topic: string, partition: number, paused: boolean) => void;
+  onCommitted?: (topic: string, partition: number, nextOffset: string) => void;
+}
+
+export interface KafkaSourceOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  logger: Logger;
+  fromBeginning?: boolean;
+  /** Backoff between retries of a failing batch: base doubles up to max. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  hooks?: SourceHooks;
+  /** kafkajs `maxBytes` per fetch; larger fetches mean fewer, larger flushes. */
+  maxBytes?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isRetriable(err: unknown): boolean {
+  return err instanceof RollupsError && err.retriable;
+}
+
+/**
+ * The Kafka loop: consume in a group, hand each batch to the handler, and commit the batch's offsets
+ * only after the handler resolved (its work is durable). While a batch keeps failing with a retriable
+ * error the partition is paused (no further fetches for it), heartbeats continue, and the same batch is
+ * handed again after a backoff. A rebalance waits for running batches to finish (kafkajs semantics), so
+ * a partition's work is flushed and committed before it is let go.
+ */
+export function createKafkaSource(opts: KafkaSourceOptions) {
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3000,
+    maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
+    maxBytesPerPartition: Math.min(opts.maxBytes ?? 10 * 1024 * 1024, 4 * 1024 * 1024),
+    maxWaitTimeInMs: 250,
+    retry: { retries: 10 },
+  });
+  const base = opts.retryBaseMs ?? 200;
+  const max = opts.retryMaxMs ?? 10_000;
+  let stopping = false;
+
+  async function eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    if (batch.messages.length === 0) return;
+    const messages: SourceMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      timestamp: m.timestamp,
+      ...(m.headers ? { headers: m.headers } : {}),
+    }));
+    const sb: SourceBatch = { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() };
+    const ctl: BatchControl = { heartbeat: p.heartbeat, isStale: () => !p.isRunning() || p.isStale() };
+    let paused = false;
+    for (let attempt = 0; ; attempt++) {
+      // A batch that cannot be made durable is abandoned uncommitted on shutdown; it is read again.
+      if (ctl.isStale() || (stopping && attempt > 0)) return;
+      try {
+        await opts.handler(sb, ctl);
+        break;
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        if (!paused) {
+          paused = true;
+          consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+          opts.hooks?.onPaused?.(batch.topic, batch.partition, true);
+        }
+        const delayMs = Math.min(max, base * 2 ** Math.min(attempt, 16));
+        opts.hooks?.onRetry?.({ topic: batch.topic, partition: batch.partition, attempt, delayMs, error: err });
+        opts.logger.warn({ topic: batch.topic, partition: batch.partition, attempt, delayMs, code: (err as RollupsError).code, err: errorMessage(err) }, 'batch failed, retrying');
+        const until = Date.now() + delayMs;
+        while (Date.now() < until && !ctl.isStale() && !stopping) {
+          await sleep(Math.min(1000, until - Date.now()));
+          await p.heartbeat().catch(() => undefined);
+        }
+      }
+    }
+    if (paused) {
+      consumer.resume([{ topic: batch.topic, partitions: [batch.partition] }]);
+      opts.hooks?.onPaused?.(batch.topic, batch.partition, false);
+    }
+    if (ctl.isStale()) return;
+    p.resolveOffset(sb.lastOffset);
+    const next = (BigInt(sb.lastOffset) + 1n).toString();
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    opts.hooks?.onCommitted?.(batch.topic, batch.partition, next);
+    await p.heartbeat();
+  }
+
+  return {
+    consumer,
+    async start(): Promise<void> {
+      await consumer.connect();
+      await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        // Every assigned partition is worked on at once; the handler groups them into shared flushes.
+        partitionsConsumedConcurrently: 64,
+        eachBatch,
+      });
+    },
+    /** Stops fetching, lets running batches finish and commit (a batch stuck in retries is abandoned), leaves the group. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await consumer.disconnect();
+    },
+  };
+}
+export type KafkaSource = ReturnType<typeof createKafkaSource>;

@@ -1,0 +1,93 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Decoder } from '../decode/decoder.js';
+import { createRegistrySource, type SchemaSource } from '../decode/registry-client.js';
+import type { Logger } from '../ops/logger.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../ops/metrics.js';
+import { createDeadLetterStep } from '../pipeline/dead-letter.js';
+import { createDecodeStep } from '../pipeline/decode-step.js';
+import { createIngestStep } from '../pipeline/ingest.js';
+import type { DecodedEvent } from '../pipeline/types.js';
+import { createValidateStep } from '../pipeline/validate-step.js';
+import { createKafkaSource, type BatchControl, type SourceBatch } from '../source/kafka-source.js';
+import { RollupsError } from '../errors.js';
+
+/**
+ * Where valid events go. It resolves when they are durable (the rollups sink) — the source commits the
+ * batch only after that and after the dead letters are acknowledged.
+ */
+export type EventSink = (events: DecodedEvent[], batch: SourceBatch, ctl: BatchControl) => Promise<void>;
+
+export interface IngestWorkerOptions {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  topics: string[];
+  dlqTopic: string;
+  registryUrl: string;
+  logger: Logger;
+  sink: EventSink;
+  metrics?: WorkerMetrics;
+  now?: () => number;
+  schemaSource?: SchemaSource;
+}
+
+export class DeadLetterWriteError extends RollupsError {
+  constructor(cause: unknown) {
+    super('could not write to the dead-letter topic', { code: 'DLQ_WRITE_FAILED', retriable: true, cause });
+  }
+}
+
+/** Kafka → decode → validate → (sink | dead-letter topic), committing only what is durable. */
+export function createIngestWorker(o: IngestWorkerOptions) {
+  const now = o.now ?? Date.now;
+  const metrics = o.metrics ?? createWorkerMetrics();
+  const kafka = new Kafka({ brokers: o.brokers, clientId: o.clientId, logLevel: logLevel.NOTHING });
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const decoder = new Decoder(o.schemaSource ?? createRegistrySource(o.registryUrl), now);
+  const ingest = createIngestStep({ decode: createDecodeStep({ decoder }), validate: createValidateStep({ now }) });
+  const writeDeadLetters = createDeadLetterStep({ producer, topic: o.dlqTopic, now });
+
+  const source = createKafkaSource({
+    kafka,
+    groupId: o.groupId,
+    topics: o.topics,
+    logger: o.logger,
+    hooks: {
+      onRetry: ({ error }) => metrics.retries.labels(error instanceof RollupsError ? error.code : 'UNKNOWN').inc(),
+      onPaused: (_t, _p, paused) => (paused ? metrics.pausedPartitions.inc() : metrics.pausedPartitions.dec()),
+    },
+    handler: async (batch, ctl) => {
+      const end = metrics.batchDuration.startTimer();
+      const r = await ingest(batch.messages);
+      await o.sink(r.events, batch, ctl);
+      try {
+        await writeDeadLetters(r.deadLetters);
+      } catch (err) {
+        throw new DeadLetterWriteError(err);
+      }
+      metrics.consumed.inc(batch.messages.length);
+      metrics.valid.inc(r.events.length);
+      metrics.dropped.inc(r.dropped);
+      for (const d of r.deadLetters) metrics.deadLettered.labels(d.reason).inc();
+      if (r.deadLetters.length > 0) {
+        // Counts and reason codes only: never a key, a value or a field value.
+        o.logger.info({ topic: batch.topic, partition: batch.partition, deadLettered: r.deadLetters.length, reasons: [...new Set(r.deadLetters.map((d) => d.reason))] }, 'records dead-lettered');
+      }
+      end();
+    },
+  });
+
+  return {
+    metrics,
+    source,
+    async start(): Promise<void> {
+      await producer.connect();
+      await source.start();
+    },
+    async stop(): Promise<void> {
+      await source.stop();
+      await producer.disconnect();
+    },
+  };
+}
+export type IngestWorker = ReturnType<typeof createIngestWorker>;
