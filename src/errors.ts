@@ -53,3 +53,35 @@ export class NotImplementedError extends RollupsError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The schema registry answered, and refused: an incompatible schema (`SCHEMA_INCOMPATIBLE`, HTTP 409), a
+ * schema it cannot parse (`SCHEMA_INVALID`, 422), an unknown subject, version or id (`SCHEMA_NOT_FOUND`,
+ * 404), or any other client error (`REGISTRY_REJECTED`). Trying again unchanged does not help.
+ */
+export class SchemaRegistryError extends RollupsError {
+  /** The HTTP status the registry answered with, when it answered. */
+  readonly status: number | undefined;
+
+  constructor(message: string, code: string, status?: number, cause?: unknown) {
+    super(message, { code, retriable: false, cause });
+    this.status = status;
+  }
+}
+
+/** A Kafka topic we were asked to use does not exist (the broker does not create topics on demand). */
+export class TopicMissingError extends RollupsError {
+  readonly topic: string;
+
+  constructor(topic: string, message: string) {
+    super(message, { code: 'TOPIC_MISSING' });
+    this.topic = topic;
+  }
+}
+
+/** Kafka did not take the events (or could not be reached); `retriable` follows what kafkajs knows. */
+export class ProduceError extends RollupsError {
+  constructor(message: string, retriable: boolean, cause?: unknown) {
+    super(message, { code: 'PRODUCE_FAILED', retriable, cause });
+  }
+}
