@@ -2,6 +2,8 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RollupsError, errorMessage } from '../errors.js';
 import type { Command } from './commands.js';
+import { produceCommand } from './produce.js';
+import { schemasCommand } from './schemas.js';
 import { stackCommand } from './stack.js';
 
 const planned = (name: string, summary: string, usage: string, issue: string): Command => ({
@@ -16,8 +18,8 @@ export const COMMANDS: Command[] = [
   planned('worker', 'the aggregation worker', 'rollups worker', 'the rollups issue'),
   planned('api', 'the read API', 'rollups api', 'the read-API issue'),
   planned('run', 'worker and read API in one process (needed with the embedded engine)', 'rollups run', 'the read-API issue'),
-  planned('produce', 'validate NDJSON events, Avro-encode them with the registry and produce them', 'rollups produce --file F.ndjson [--topic T]', 'the events-in issue'),
-  planned('schemas', 'register the Avro schemas (BACKWARD) or check compatibility', 'rollups schemas register|check', 'the events-in issue'),
+  produceCommand,
+  schemasCommand,
   planned('token', 'mint a dev read-API token', 'rollups token --org ID [--ttl 1h]', 'the read-API issue'),
 ];
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { resolve } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type InsertParams } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 
 /**
@@ -78,6 +79,12 @@ function shared(e: Embedded): ClickHouseClient {
             await target.close();
           }
         };
+      }
+      if (prop === 'insert') {
+        // chDB applies per-call settings as session-wide SETs, so a deduplication token would leak into
+        // every later insert of the process and silently drop it. Every insert states its own token.
+        return (params: InsertParams<Readable, unknown>) =>
+          target.insert({ ...params, clickhouse_settings: { insert_deduplication_token: '', ...params.clickhouse_settings } });
       }
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
