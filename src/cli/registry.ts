@@ -5,6 +5,7 @@ import type { Command } from './commands.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
 import { stackCommand } from './stack.js';
+import { migrateCommand, runCommand, workerCommand } from './worker.js';
 
 const planned = (name: string, summary: string, usage: string, issue: string): Command => ({
   name, summary, usage, planned: issue,
@@ -14,10 +15,10 @@ const planned = (name: string, summary: string, usage: string, issue: string): C
 export const COMMANDS: Command[] = [
   stackCommand,
   planned('demo', 'stack up, migrate, run, and a synthetic event stream across several tenants', 'rollups demo', 'the read-API issue'),
-  planned('migrate', 'create or upgrade the ClickHouse schema (idempotent)', 'rollups migrate', 'the rollups issue'),
-  planned('worker', 'the aggregation worker', 'rollups worker', 'the rollups issue'),
+  migrateCommand,
+  workerCommand,
   planned('api', 'the read API', 'rollups api', 'the read-API issue'),
-  planned('run', 'worker and read API in one process (needed with the embedded engine)', 'rollups run', 'the read-API issue'),
+  runCommand,
   produceCommand,
   schemasCommand,
   planned('token', 'mint a dev read-API token', 'rollups token --org ID [--ttl 1h]', 'the read-API issue'),

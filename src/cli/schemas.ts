@@ -4,7 +4,8 @@
  *
  * register, one stdout line per subject:
  *   `<subject>: id <id>, version <v>, compatibility BACKWARD` (+ ` (already registered)`)
- * a refusal goes to stderr as `rollups schemas: <subject>: <the registry's message>`; exit 1 if any.
+ * a refusal goes to stderr as `rollups schemas: the registry refused registering the schema under subject
+ *   "<subject>": <the registry's message> (HTTP <status>)`; exit 1 if any.
  *
  * check, per subject on stdout:
  *   `<subject>: compatible with version <v> (id <id>)`
@@ -92,7 +93,7 @@ export const schemasCommand: Command = {
           // A refusal is about this subject; the others are still worth registering. A registry that does
           // not answer stops the command.
           if (!(e instanceof SchemaRegistryError)) throw e;
-          err(`rollups schemas: ${subject}: ${e.message}`);
+          err(`rollups schemas: ${e.message}`);
           failed = true;
         }
         continue;

@@ -69,7 +69,7 @@ export const MIGRATIONS: Migration[] = [
         last_offset UInt64,
         token String,
         written_at DateTime64(3, 'UTC')
-      ) ENGINE = ReplacingMergeTree(written_at)
+      ) ENGINE = ReplacingMergeTree(last_offset)
       ORDER BY (group_id, topic, partition)`,
     ],
   },

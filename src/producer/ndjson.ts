@@ -27,6 +27,8 @@ export interface LineBatch {
 export interface ReadOptions {
   /** A batch is handed over when valid events plus rejected lines reach this. Default 500. */
   batchSize?: number;
+  /** A batch that is not full is handed over when its first line has waited this long. Default 500 ms. */
+  lingerMs?: number;
   /** The clock the future-timestamp rule compares to; default `Date.now`. */
   now?: () => number;
 }
@@ -36,19 +38,45 @@ function isBlank(line: string): boolean {
   return line.trim() === '';
 }
 
+const LINGER = Symbol('linger');
+
 /**
  * Batches of the input's lines. Blank lines are skipped (and still counted for line numbers); every other
- * line goes through `parseJsonLine`.
+ * line goes through `parseJsonLine`. A batch is handed over when it is full, at the end of the input, or
+ * when its first line has waited `lingerMs` (a slow pipe such as `tail -f ... |` still flows).
  */
 export async function* readEventLines(input: Readable, opts: ReadOptions = {}): AsyncGenerator<LineBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 500));
+  const lingerMs = Math.max(1, opts.lingerMs ?? 500);
   const now = opts.now ?? Date.now;
   const rl = createInterface({ input, crlfDelay: Infinity });
+  const lines = rl[Symbol.asyncIterator]();
   let batch: LineBatch = { events: [], lines: [], rejected: [] };
+  // One timer per batch (not per line): armed by the batch's first line, cleared when it is handed over.
+  let timer: NodeJS.Timeout | undefined;
+  let deadline: Promise<typeof LINGER> | undefined;
+  let pending: Promise<IteratorResult<string>> | undefined;
   let lineNo = 0;
+  const handOver = (): LineBatch => {
+    const full = batch;
+    batch = { events: [], lines: [], rejected: [] };
+    clearTimeout(timer);
+    timer = undefined;
+    deadline = undefined;
+    return full;
+  };
   try {
-    for await (const line of rl) {
+    for (;;) {
+      pending ??= lines.next();
+      const next = deadline === undefined ? await pending : await Promise.race([pending, deadline]);
+      if (next === LINGER) {
+        yield handOver();
+        continue;
+      }
+      pending = undefined;
+      if (next.done === true) break;
       lineNo++;
+      const line = next.value;
       if (isBlank(line)) continue;
       const res = parseJsonLine(line, now());
       if (res.ok) {
@@ -58,12 +86,16 @@ export async function* readEventLines(input: Readable, opts: ReadOptions = {}): 
         batch.rejected.push({ line: lineNo, reason: res.reason, detail: res.detail });
       }
       if (batch.events.length + batch.rejected.length >= batchSize) {
-        yield batch;
-        batch = { events: [], lines: [], rejected: [] };
+        yield handOver();
+      } else if (deadline === undefined) {
+        deadline = new Promise((resolve) => {
+          timer = setTimeout(() => resolve(LINGER), lingerMs);
+        });
       }
     }
-    if (batch.events.length + batch.rejected.length > 0) yield batch;
+    if (batch.events.length + batch.rejected.length > 0) yield handOver();
   } finally {
+    clearTimeout(timer);
     rl.close();
   }
 }

@@ -22,12 +22,19 @@ export interface BatchControl {
  * runner). It resolves only when the batch's effects are durable; throwing a retriable RollupsError
  * makes the loop wait and hand the same batch again, anything else stops the consumer.
  */
-export type BatchHandler = (batch: SourceBatch, ctl: BatchControl) => Promise<void>;
+export type BatchHandler = (batch: SourceBatch, ctl: BatchControl) => Promise<BatchVerdict>;
+
+/** `commit: false`: the batch is consumed but its effects are not durable yet (a later batch completes them). */
+export interface BatchVerdict {
+  commit: boolean;
+}
 
 export interface SourceHooks {
   onRetry?: (info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }) => void;
   onPaused?: (topic: string, partition: number, paused: boolean) => void;
   onCommitted?: (topic: string, partition: number, nextOffset: string) => void;
+  /** The group (re)joined: assignments may have changed hands. */
+  onGroupJoin?: (assigned: Record<string, number[]>) => void;
 }
 
 export interface KafkaSourceOptions {
@@ -88,11 +95,12 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
     const sb: SourceBatch = { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() };
     const ctl: BatchControl = { heartbeat: p.heartbeat, isStale: () => !p.isRunning() || p.isStale() };
     let paused = false;
+    let verdict: BatchVerdict = { commit: true };
     for (let attempt = 0; ; attempt++) {
       // A batch that cannot be made durable is abandoned uncommitted on shutdown; it is read again.
       if (ctl.isStale() || (stopping && attempt > 0)) return;
       try {
-        await opts.handler(sb, ctl);
+        verdict = await opts.handler(sb, ctl);
         break;
       } catch (err) {
         if (!isRetriable(err)) throw err;
@@ -117,6 +125,7 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
     }
     if (ctl.isStale()) return;
     p.resolveOffset(sb.lastOffset);
+    if (!verdict.commit) return;
     const next = (BigInt(sb.lastOffset) + 1n).toString();
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     opts.hooks?.onCommitted?.(batch.topic, batch.partition, next);
@@ -126,6 +135,10 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
   return {
     consumer,
     async start(): Promise<void> {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        opts.logger.info({ groupId: opts.groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
+        opts.hooks?.onGroupJoin?.(e.payload.memberAssignment);
+      });
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
       await consumer.run({

@@ -7,6 +7,7 @@ import { createDeadLetterStep } from '../pipeline/dead-letter.js';
 import { createDecodeStep } from '../pipeline/decode-step.js';
 import { createIngestStep } from '../pipeline/ingest.js';
 import type { DecodedEvent } from '../pipeline/types.js';
+import type { SinkResult } from '../sink/rollup-sink.js';
 import { createValidateStep } from '../pipeline/validate-step.js';
 import { createKafkaSource, type BatchControl, type SourceBatch } from '../source/kafka-source.js';
 import { RollupsError } from '../errors.js';
@@ -15,7 +16,7 @@ import { RollupsError } from '../errors.js';
  * Where valid events go. It resolves when they are durable (the rollups sink) — the source commits the
  * batch only after that and after the dead letters are acknowledged.
  */
-export type EventSink = (events: DecodedEvent[], batch: SourceBatch, ctl: BatchControl) => Promise<void>;
+export type EventSink = (events: DecodedEvent[], batch: SourceBatch, ctl: BatchControl) => Promise<SinkResult>;
 
 export interface IngestWorkerOptions {
   brokers: string[];
@@ -29,6 +30,7 @@ export interface IngestWorkerOptions {
   metrics?: WorkerMetrics;
   now?: () => number;
   schemaSource?: SchemaSource;
+  onGroupJoin?: () => void;
 }
 
 export class DeadLetterWriteError extends RollupsError {
@@ -55,25 +57,28 @@ export function createIngestWorker(o: IngestWorkerOptions) {
     hooks: {
       onRetry: ({ error }) => metrics.retries.labels(error instanceof RollupsError ? error.code : 'UNKNOWN').inc(),
       onPaused: (_t, _p, paused) => (paused ? metrics.pausedPartitions.inc() : metrics.pausedPartitions.dec()),
+      onGroupJoin: () => o.onGroupJoin?.(),
     },
     handler: async (batch, ctl) => {
       const end = metrics.batchDuration.startTimer();
       const r = await ingest(batch.messages);
-      await o.sink(r.events, batch, ctl);
+      const sunk = await o.sink(r.events, batch, ctl);
+      const deadLetters = sunk.deadLetters.length === 0 ? r.deadLetters : r.deadLetters.concat(sunk.deadLetters);
       try {
-        await writeDeadLetters(r.deadLetters);
+        await writeDeadLetters(deadLetters);
       } catch (err) {
         throw new DeadLetterWriteError(err);
       }
       metrics.consumed.inc(batch.messages.length);
       metrics.valid.inc(r.events.length);
       metrics.dropped.inc(r.dropped);
-      for (const d of r.deadLetters) metrics.deadLettered.labels(d.reason).inc();
-      if (r.deadLetters.length > 0) {
+      for (const d of deadLetters) metrics.deadLettered.labels(d.reason).inc();
+      if (deadLetters.length > 0) {
         // Counts and reason codes only: never a key, a value or a field value.
-        o.logger.info({ topic: batch.topic, partition: batch.partition, deadLettered: r.deadLetters.length, reasons: [...new Set(r.deadLetters.map((d) => d.reason))] }, 'records dead-lettered');
+        o.logger.info({ topic: batch.topic, partition: batch.partition, deadLettered: deadLetters.length, reasons: [...new Set(deadLetters.map((d) => d.reason))] }, 'records dead-lettered');
       }
       end();
+      return { commit: sunk.commit };
     },
   });
 

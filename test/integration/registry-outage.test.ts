@@ -37,7 +37,7 @@ describe('registry outage', () => {
     const registryUrl = services().registryUrl.replace(/:\d+\//, `:${proxy.port}/`);
     worker = createIngestWorker({
       brokers: services().brokers, clientId: 'rollups-test', groupId: uniqueName('reg-outage'), topics: [topic],
-      dlqTopic: `${topic}.dlq`, registryUrl, logger: capturedLogger().logger, sink: async (b) => void got.push(...b),
+      dlqTopic: `${topic}.dlq`, registryUrl, logger: capturedLogger().logger, sink: async (b) => (got.push(...b), { deadLetters: [], commit: true }),
     });
     await worker.start();
     const m = worker.metrics;

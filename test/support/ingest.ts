@@ -53,6 +53,7 @@ export async function runIngestWorker(topic: string, dlqTopic: string, logger: L
     logger,
     sink: async (batch) => {
       events.push(...batch);
+      return { deadLetters: [], commit: true };
     },
   });
   await worker.start();

@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { openClickHouse, type ClickHouseClient } from '../clickhouse/client.js';
+import { MIGRATIONS } from '../clickhouse/migrations.js';
+import type { Config } from '../config/schema.js';
+import { RollupsError } from '../errors.js';
+import { startHealthServer } from '../ops/health-server.js';
+import type { Logger } from '../ops/logger.js';
+import { createWorkerMetrics } from '../ops/metrics.js';
+import { createRollupSink } from '../sink/rollup-sink.js';
+import { createIngestWorker } from './ingest-worker.js';
+
+export class SchemaNotReadyError extends RollupsError {
+  constructor(db: string) {
+    super(`ClickHouse database ${db} has no rollup schema (or an older one): run \`rollups migrate\` first`, { code: 'SCHEMA_NOT_READY' });
+  }
+}
+
+export async function schemaVersion(client: ClickHouseClient, db: string): Promise<number> {
+  try {
+    const rs = await client.query({ query: `SELECT max(version) AS v FROM ${db}.schema_migrations`, format: 'JSONEachRow' });
+    const [row] = await rs.json<{ v: number | string }>();
+    return Number(row?.v ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The composition root of `rollups worker`: Kafka → decode → validate → map → window → ClickHouse. */
+export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false } = {}) {
+  const client = openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
+  const db = cfg.CLICKHOUSE_DATABASE;
+  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+  if ((await schemaVersion(client, db)) < latest) {
+    await client.close();
+    throw new SchemaNotReadyError(db);
+  }
+  const metrics = createWorkerMetrics();
+  const sink = createRollupSink({
+    client, database: db, groupId: cfg.KAFKA_GROUP_ID, windowMs: cfg.ROLLUPS_WINDOW_MS,
+    allowedLatenessMs: cfg.ROLLUPS_ALLOWED_LATENESS_MS, now: Date.now, logger, metrics,
+  });
+  let inGroup = false;
+  const worker = createIngestWorker({
+    brokers: cfg.KAFKA_BROKERS, clientId: cfg.KAFKA_CLIENT_ID, groupId: cfg.KAFKA_GROUP_ID, topics: cfg.KAFKA_TOPICS,
+    dlqTopic: cfg.KAFKA_DLQ_TOPIC, registryUrl: cfg.SCHEMA_REGISTRY_URL, logger, metrics,
+    sink: (events, batch) => sink.handle(events, batch),
+    onGroupJoin: () => {
+      inGroup = true;
+      sink.forgetAssignments();
+    },
+  });
+  let server: Server | undefined;
+  if (opts.metricsPort !== false) {
+    server = await startHealthServer(opts.metricsPort ?? cfg.METRICS_PORT, metrics.registry, {
+      ready: async () => inGroup && (await client.ping()).success,
+    });
+  }
+  await worker.start();
+  logger.info({ topics: cfg.KAFKA_TOPICS, groupId: cfg.KAFKA_GROUP_ID, database: db }, 'worker started');
+  return {
+    metrics,
+    async stop(): Promise<void> {
+      await worker.stop();
+      inGroup = false;
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ROLLUPS_BIN } from './cli.js';
+import { services, testKafka } from './services.js';
+
+/** Everything a worker child process needs to run on a test's own topic, group and database. */
+export interface WorkerEnv {
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  database: string;
+  /** Embedded engine directory: one process owns it at a time. */
+  clickhousePath: string;
+  metricsPort: number;
+}
+
+export function workerEnv(w: WorkerEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: services().brokers.join(','),
+    SCHEMA_REGISTRY_URL: services().registryUrl,
+    KAFKA_TOPICS: w.topic,
+    KAFKA_DLQ_TOPIC: w.dlqTopic,
+    KAFKA_GROUP_ID: w.groupId,
+    CLICKHOUSE_DATABASE: w.database,
+    CLICKHOUSE_PATH: resolve(w.clickhousePath),
+    METRICS_PORT: String(w.metricsPort),
+    LOG_LEVEL: 'info',
+  };
+  const url = services().clickhouseUrl;
+  if (url) env.CLICKHOUSE_URL = url;
+  else delete env.CLICKHOUSE_URL;
+  return env;
+}
+
+export interface RunningWorker {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export function spawnWorker(w: WorkerEnv, command = 'worker'): RunningWorker {
+  const child = spawn(process.execPath, [ROLLUPS_BIN, command], { env: workerEnv(w), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+/** Messages between the group's committed offsets and the topic's end, summed over partitions. */
+export async function groupLag(topic: string, groupId: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((sum, p) => sum + Number(p.high) - Math.max(0, done.get(p.partition) ?? 0), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function waitForLag(topic: string, groupId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await groupLag(topic, groupId)) === 0) return;
+    if (Date.now() > deadline) throw new Error(`group ${groupId} did not catch up on ${topic}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
