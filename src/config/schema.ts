@@ -72,6 +72,11 @@ function int(min: number, max: number) {
 
 const port = () => int(1, 65535);
 
+/** The 15-minute rollup grain must be a whole number of windows, so windows divide 15 minutes. */
+function windowMs() {
+  return int(1000, 900_000).refine((n) => 900_000 % n === 0, { message: 'expected a window that divides 15 minutes (900000 ms), e.g. 60000' });
+}
+
 /** Field → [schema, default as the environment would spell it, secret?, doc]. */
 export const CONFIG_VARIABLES = {
   KAFKA_BROKERS: [commaList('host:port broker address', hostPort, 'localhost:9092,kafka-2:9092'), 'localhost:9092', false, 'bootstrap brokers'],
@@ -89,9 +94,9 @@ export const CONFIG_VARIABLES = {
   API_JWT_SECRET: [z.string().min(16, 'expected at least 16 characters'), DEV_JWT_SECRET, true, 'HS256 secret for read-API tokens'],
   METRICS_PORT: [port(), '9464', false, 'worker /metrics, /healthz, /readyz port'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', false, 'pino level'],
-  ROLLUPS_WINDOW_MS: [int(1000, 3_600_000), '60000', false, 'base tumbling window size'],
-  ROLLUPS_FLUSH_INTERVAL_MS: [int(50, 60_000), '1000', false, 'longest time partials wait before a flush'],
-  ROLLUPS_FLUSH_MAX_EVENTS: [int(1, 10_000_000), '50000', false, 'events that force a flush before the interval'],
+  ROLLUPS_WINDOW_MS: [windowMs(), '60000', false, 'base tumbling window size; must divide 15 minutes'],
+  ROLLUPS_FLUSH_INTERVAL_MS: [int(10, 60_000), '1000', false, 'longest a flush waits for data (the fetch wait)'],
+  ROLLUPS_FLUSH_MIN_BYTES: [int(1, 64 * 1024 * 1024), String(1024 * 1024), false, 'bytes of records that make a flush before the interval (the fetch minimum)'],
   ROLLUPS_ALLOWED_LATENESS_MS: [int(0, 90 * 86_400_000), String(7 * 86_400_000), false, 'events older than this (vs the worker clock) go to the DLQ as too_late'],
   ROLLUPS_MAX_BUFFER_MB: [int(16, 65_536), '256', false, 'memory cap for buffered batches while the sink is down'],
   ROLLUPS_SHUTDOWN_GRACE_MS: [int(1000, 600_000), '30000', false, 'SIGTERM grace period'],

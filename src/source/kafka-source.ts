@@ -50,6 +50,9 @@ export interface KafkaSourceOptions {
   hooks?: SourceHooks;
   /** kafkajs `maxBytes` per fetch; larger fetches mean fewer, larger flushes. */
   maxBytes?: number;
+  /** The broker holds a fetch until this many bytes arrived or `maxWaitMs` passed. */
+  minBytes?: number;
+  maxWaitMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +76,8 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
     heartbeatInterval: 3000,
     maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
     maxBytesPerPartition: Math.min(opts.maxBytes ?? 10 * 1024 * 1024, 4 * 1024 * 1024),
-    maxWaitTimeInMs: 250,
+    minBytes: opts.minBytes ?? 1,
+    maxWaitTimeInMs: opts.maxWaitMs ?? 250,
     retry: { retries: 10 },
   });
   const base = opts.retryBaseMs ?? 200;

@@ -31,6 +31,7 @@ export interface IngestWorkerOptions {
   now?: () => number;
   schemaSource?: SchemaSource;
   onGroupJoin?: () => void;
+  fetch?: { maxBytes: number; minBytes: number; maxWaitMs: number };
 }
 
 export class DeadLetterWriteError extends RollupsError {
@@ -54,6 +55,7 @@ export function createIngestWorker(o: IngestWorkerOptions) {
     groupId: o.groupId,
     topics: o.topics,
     logger: o.logger,
+    ...(o.fetch ?? {}),
     hooks: {
       onRetry: ({ error }) => metrics.retries.labels(error instanceof RollupsError ? error.code : 'UNKNOWN').inc(),
       onPaused: (_t, _p, paused) => (paused ? metrics.pausedPartitions.inc() : metrics.pausedPartitions.dec()),

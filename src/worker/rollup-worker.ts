@@ -26,8 +26,8 @@ export async function schemaVersion(client: ClickHouseClient, db: string): Promi
 }
 
 /** The composition root of `rollups worker`: Kafka → decode → validate → map → window → ClickHouse. */
-export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false } = {}) {
-  const client = openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
+export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false; client?: ClickHouseClient } = {}) {
+  const client = opts.client ?? openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
   const db = cfg.CLICKHOUSE_DATABASE;
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
   if ((await schemaVersion(client, db)) < latest) {
@@ -44,6 +44,13 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
     brokers: cfg.KAFKA_BROKERS, clientId: cfg.KAFKA_CLIENT_ID, groupId: cfg.KAFKA_GROUP_ID, topics: cfg.KAFKA_TOPICS,
     dlqTopic: cfg.KAFKA_DLQ_TOPIC, registryUrl: cfg.SCHEMA_REGISTRY_URL, logger, metrics,
     sink: (events, batch) => sink.handle(events, batch),
+    // Memory is bounded by what one fetch brings in (decoded, it takes several times its wire size):
+    // while a batch waits for ClickHouse nothing more is fetched.
+    fetch: {
+      maxBytes: Math.floor((cfg.ROLLUPS_MAX_BUFFER_MB * 1024 * 1024) / 8),
+      minBytes: cfg.ROLLUPS_FLUSH_MIN_BYTES,
+      maxWaitMs: cfg.ROLLUPS_FLUSH_INTERVAL_MS,
+    },
     onGroupJoin: () => {
       inGroup = true;
       sink.forgetAssignments();
@@ -63,7 +70,7 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
       await worker.stop();
       inGroup = false;
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-      await client.close();
+      if (!opts.client) await client.close();
     },
   };
 }
