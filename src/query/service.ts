@@ -1,0 +1,216 @@
+/**
+ * The query layer: contract section 5 answers for one tenant, optional workspace, a UTC `[from, to)`
+ * or local dates / hours in a zone, from the rollup tables alone. One SQL statement per call
+ * (sql.ts); metric definitions stay in src/metrics/mapping.ts, this module only decides what to load
+ * and how to group it. The tenant filter is always applied; a workspace narrows within the tenant.
+ *
+ * Ranges given here are UTC instants on whole minutes (range.ts resolves the read API's selections to
+ * them); dates are local `YYYY-MM-DD` in `tz`.
+ */
+import type { ClickHouseClient } from '../clickhouse/client.js';
+import {
+  evaluateChannels,
+  evaluateCohorts,
+  evaluateDashboard,
+  evaluateEvents,
+  evaluateGates,
+  evaluateOverview,
+  evaluateSpec,
+  type MeasureStore,
+  type MetricsAnswer,
+  type OverviewMetrics,
+} from '../metrics/evaluate.js';
+import { measuresOf, type Spec } from '../metrics/formula.js';
+import { METRICS, METRIC_SECTIONS, measuresFor, type MetricSection } from '../metrics/mapping.js';
+import { AggregateMeasureStore } from '../metrics/store.js';
+import { toSinkError } from '../sink/rollup-writer.js';
+import { QueryError, shown } from './errors.js';
+import { planRead } from './plan.js';
+import { MAX_DATES, floorToMinute } from './range.js';
+import { buildLoadQuery, checkDatabaseName, readLoadedRows, type KeyedAggregate, type LocalGrouping } from './sql.js';
+import { TRENDS, trendsRange, type Trends } from './trends.js';
+import { DAY_MS, HOUR_MS, formatDay, offsetSegments, parseDay, resolveZone, startOfLocalDay, type TimeRange } from './zone.js';
+
+/** Whose data: always one tenant; optionally one of its workspaces. */
+export interface Scope {
+  orgId: string;
+  workspaceId?: string | undefined;
+}
+
+/** A UTC `[fromMs, toMs)` on whole minutes, fromMs <= toMs (equal: an empty range, all zeros / nulls). */
+export interface RangeQuery extends Scope {
+  fromMs: number;
+  toMs: number;
+}
+
+/** Local dates `YYYY-MM-DD` in `tz`; one answer per date, in the order given. */
+export interface DatesQuery extends Scope {
+  tz: string;
+  dates: readonly string[];
+}
+
+/** One local date `YYYY-MM-DD` in `tz`. */
+export interface DateQuery extends Scope {
+  tz: string;
+  date: string;
+}
+
+export interface TrendsQuery extends Scope {
+  nowMs: number;
+}
+
+export type OverviewMetric = keyof OverviewMetrics;
+/** The six overview metrics, in the contract's (and the export header's) order. */
+export const OVERVIEW_METRICS = Object.keys(METRICS.overview) as OverviewMetric[];
+
+export function isOverviewMetric(name: string): name is OverviewMetric {
+  return (OVERVIEW_METRICS as readonly string[]).includes(name);
+}
+
+export interface DailyValue {
+  date: string;
+  value: number | null;
+}
+
+export interface DailyOverview {
+  date: string;
+  metrics: OverviewMetrics;
+}
+
+export interface HourlyVolume {
+  /** 0..23, local wall-clock hour. */
+  hour: number;
+  /** As `totalMessages`. */
+  messages: number;
+}
+
+export interface QueryService {
+  /** The answers of the given sections (each the read-API answer minus `period`) over `[fromMs, toMs)`. */
+  sections<S extends MetricSection>(q: RangeQuery, sections: readonly S[]): Promise<Pick<MetricsAnswer, S>>;
+  /** One overview metric per local date (timeseries). */
+  daily(q: DatesQuery, metric: OverviewMetric): Promise<DailyValue[]>;
+  /** All six overview metrics per local date (export). */
+  dailyOverview(q: DatesQuery): Promise<DailyOverview[]>;
+  /** 24 entries, hour 0..23 of the local date: a repeated hour adds into its entry, a skipped one is 0. */
+  hourly(q: DateQuery): Promise<HourlyVolume[]>;
+  /** The overview's trends over the 60 whole minutes before `nowMs` (trends.ts). */
+  trends(q: TrendsQuery): Promise<Trends>;
+}
+
+export interface QueryServiceOptions {
+  client: ClickHouseClient;
+  /** The rollups' database (CLICKHOUSE_DATABASE). */
+  database: string;
+}
+
+const EVALUATE: { [S in MetricSection]: (store: MeasureStore) => MetricsAnswer[S] } = {
+  overview: evaluateOverview,
+  gates: evaluateGates,
+  channels: evaluateChannels,
+  cohorts: evaluateCohorts,
+  dashboard: evaluateDashboard,
+  events: evaluateEvents,
+};
+
+const measuresOfSpec = (spec: Spec): string[] => [...measuresOf(spec)].sort();
+
+function checkScope(q: Scope): void {
+  if (typeof q.orgId !== 'string' || q.orgId === '') throw new QueryError('org_id', 'org_id is required');
+  if (q.workspaceId !== undefined && (typeof q.workspaceId !== 'string' || q.workspaceId === '')) {
+    throw new QueryError('workspace_id', `workspace_id ${shown(q.workspaceId)} is not a workspace id`);
+  }
+}
+
+/** Rows grouped by key, each group a store. */
+function storesByKey(rows: readonly KeyedAggregate[]): Map<number, AggregateMeasureStore> {
+  const groups = new Map<number, KeyedAggregate[]>();
+  for (const r of rows) {
+    let g = groups.get(r.key);
+    if (g === undefined) groups.set(r.key, (g = []));
+    g.push(r);
+  }
+  return new Map([...groups].map(([k, g]) => [k, new AggregateMeasureStore(g)]));
+}
+
+const EMPTY = new AggregateMeasureStore([]);
+
+export function createQueryService(options: QueryServiceOptions): QueryService {
+  const { client } = options;
+  const database = checkDatabaseName(options.database);
+
+  async function load(scope: Scope, measures: readonly string[], range: TimeRange, groupBy?: LocalGrouping): Promise<KeyedAggregate[]> {
+    checkScope(scope);
+    const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, plan: planRead(range), groupBy });
+    if (sql === undefined) return [];
+    let raw: Record<string, unknown>[];
+    try {
+      const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSONEachRow' });
+      raw = await rs.json<Record<string, unknown>>();
+    } catch (err) {
+      throw toSinkError('rollup query', err);
+    }
+    return readLoadedRows(raw);
+  }
+
+  /** Loads `measures` for local dates, grouped by local date (key = epoch day). */
+  async function byLocalDay(q: DatesQuery, measures: readonly string[]): Promise<Array<{ date: string; store: MeasureStore }>> {
+    const tz = resolveZone(q.tz);
+    if (!Array.isArray(q.dates)) throw new QueryError('dates', 'dates must be a list of YYYY-MM-DD');
+    const days = q.dates.map((d) => parseDay(d, 'dates'));
+    if (days.length === 0) return [];
+    const first = Math.min(...days);
+    const last = Math.max(...days);
+    if (last - first + 1 > MAX_DATES) throw new QueryError('dates', `dates span more than ${MAX_DATES} days`);
+    const range = { fromMs: floorToMinute(startOfLocalDay(first, tz)), toMs: floorToMinute(startOfLocalDay(last + 1, tz)) };
+    const rows = await load(q, measures, range, { segments: offsetSegments(range, tz), unitSeconds: DAY_MS / 1000 });
+    const stores = storesByKey(rows);
+    return days.map((day) => ({ date: formatDay(day), store: stores.get(day) ?? EMPTY }));
+  }
+
+  return {
+    async sections<S extends MetricSection>(q: RangeQuery, sections: readonly S[]): Promise<Pick<MetricsAnswer, S>> {
+      const wanted = [...new Set(sections)];
+      for (const s of wanted) {
+        if (!(METRIC_SECTIONS as readonly string[]).includes(s)) throw new QueryError('section', `unknown section ${shown(s)}`);
+      }
+      const measures = [...new Set(wanted.flatMap((s) => measuresFor(s)))].sort();
+      const rows = await load(q, measures, { fromMs: q.fromMs, toMs: q.toMs });
+      const store = new AggregateMeasureStore(rows);
+      const out: Partial<MetricsAnswer> = {};
+      for (const s of wanted) (out as Record<MetricSection, unknown>)[s] = EVALUATE[s](store);
+      return out as Pick<MetricsAnswer, S>;
+    },
+
+    async daily(q: DatesQuery, metric: OverviewMetric): Promise<DailyValue[]> {
+      if (!isOverviewMetric(metric)) {
+        throw new QueryError('metric', `metric ${shown(metric)} is not one of ${OVERVIEW_METRICS.join(', ')}`);
+      }
+      const spec = METRICS.overview[metric];
+      const days = await byLocalDay(q, measuresOfSpec(spec));
+      return days.map(({ date, store }) => ({ date, value: evaluateSpec(spec, store) }));
+    },
+
+    async dailyOverview(q: DatesQuery): Promise<DailyOverview[]> {
+      const days = await byLocalDay(q, measuresFor('overview'));
+      return days.map(({ date, store }) => ({ date, metrics: evaluateOverview(store) }));
+    },
+
+    async hourly(q: DateQuery): Promise<HourlyVolume[]> {
+      const tz = resolveZone(q.tz);
+      const day = parseDay(q.date, 'date');
+      const range = { fromMs: floorToMinute(startOfLocalDay(day, tz)), toMs: floorToMinute(startOfLocalDay(day + 1, tz)) };
+      const spec = METRICS.overview.totalMessages;
+      const rows = await load(q, measuresOfSpec(spec), range, { segments: offsetSegments(range, tz), unitSeconds: HOUR_MS / 1000 });
+      const hourly: HourlyVolume[] = Array.from({ length: 24 }, (_, hour) => ({ hour, messages: 0 }));
+      // key = local epoch hour; a repeated wall-clock hour has one key, so its two passes are merged.
+      for (const [key, store] of storesByKey(rows)) hourly[((key % 24) + 24) % 24]!.messages += evaluateSpec(spec, store);
+      return hourly;
+    },
+
+    async trends(q: TrendsQuery): Promise<Trends> {
+      if (!Number.isFinite(q.nowMs)) throw new QueryError('now', 'now must be an epoch-ms instant');
+      const rows = await load(q, measuresOfSpec(TRENDS), trendsRange(q.nowMs));
+      return evaluateSpec(TRENDS, new AggregateMeasureStore(rows));
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The overview's `trends` (contract section 6: "trends cover the 60 minutes before now"), written in the
+ * formula language of src/metrics over the measures of mapping.ts:
+ *  - `messagesLastHour`: `totalMessages` (message.received + message.delivered);
+ *  - `escalationsLastHour`: count of `escalation.created` (every escalation, not distinct conversations);
+ *  - `responseTimeLastHour`: `avgResponseTime` (mean response_time_ms of message.delivered, seconds;
+ *    null when none).
+ * The window is `[now floored to the minute - 60 min, now floored to the minute)`: the last 60 whole
+ * minutes, the minute in progress excluded (as for every range, see range.ts).
+ */
+import { formulas, type Out } from '../metrics/formula.js';
+import { METRICS, type MeasureName } from '../metrics/mapping.js';
+import { floorToMinute } from './range.js';
+import { HOUR_MS, type TimeRange } from './zone.js';
+
+const { count } = formulas<MeasureName>();
+
+export const TRENDS = {
+  messagesLastHour: METRICS.overview.totalMessages,
+  escalationsLastHour: count('escalated_conversations'),
+  responseTimeLastHour: METRICS.overview.avgResponseTime,
+} as const;
+
+export interface Trends {
+  messagesLastHour: number;
+  escalationsLastHour: number;
+  /** Seconds; null when no delivered message carried a response time. */
+  responseTimeLastHour: number | null;
+}
+
+// The table and the declared answer type cannot drift apart.
+const _sameShape: (o: Out<typeof TRENDS>) => Trends = (o) => o;
+void _sameShape;
+
+/** The trends window at `now`. */
+export function trendsRange(nowMs: number): TimeRange {
+  const to = floorToMinute(nowMs);
+  return { fromMs: to - HOUR_MS, toMs: to };
+}
