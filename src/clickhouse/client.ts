@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type InsertParams } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createRequire } from 'node:module';
 
 /**
  * The one module that knows whether ClickHouse is a server (HTTP) or the embedded engine (chDB).
@@ -56,6 +56,9 @@ export function openClickHouse(t: ClickHouseTarget): ClickHouseClient {
     return shared(embedded);
   }
   mkdirSync(path, { recursive: true });
+  // The engine (a ~500 MB native library) is loaded only when a process really opens it, so commands
+  // such as `--help` or `stack up` stay light.
+  const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
   // chdb types its connection against @clickhouse/client-common, which the client now bundles under
   // another path: the shapes are identical, the declarations are not the same symbols.
   const connection = createChdbConnection({ path }) as unknown as ClientConnection;
