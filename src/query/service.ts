@@ -156,6 +156,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   async function byLocalDay(q: DatesQuery, measures: readonly string[]): Promise<Array<{ date: string; store: MeasureStore }>> {
     const tz = resolveZone(q.tz);
     if (!Array.isArray(q.dates)) throw new QueryError('dates', 'dates must be a list of YYYY-MM-DD');
+    if (q.dates.length > MAX_DATES) throw new QueryError('dates', `more than ${MAX_DATES} dates`);
     const days = q.dates.map((d) => parseDay(d, 'dates'));
     if (days.length === 0) return [];
     const first = Math.min(...days);
@@ -200,7 +201,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       const day = parseDay(q.date, 'date');
       const range = { fromMs: floorToMinute(startOfLocalDay(day, tz)), toMs: floorToMinute(startOfLocalDay(day + 1, tz)) };
       const spec = METRICS.overview.totalMessages;
-      const rows = await load(q, measuresOfSpec(spec), range, { segments: offsetSegments(range, tz), unitSeconds: HOUR_MS / 1000 });
+      const rows = await load(q, measuresOfSpec(spec), range, { segments: [{ fromMs: range.fromMs, offsetMs: 0 }], unitSeconds: HOUR_MS / 1000 });
       const hourly: HourlyVolume[] = Array.from({ length: 24 }, (_, hour) => ({ hour, messages: 0 }));
       // key = local epoch hour; a repeated wall-clock hour has one key, so its two passes are merged.
       for (const [key, store] of storesByKey(rows)) hourly[((key % 24) + 24) % 24]!.messages += evaluateSpec(spec, store);
