@@ -17,6 +17,8 @@ export function createWorkerMetrics(registry = new Registry()) {
     rowsWritten: new Counter({ name: 'rollups_clickhouse_rows_written_total', help: 'rollup rows inserted into ClickHouse', registers: [registry] }),
     sinkErrors: new Counter({ name: 'rollups_clickhouse_insert_errors_total', help: 'failed ClickHouse writes (each is retried)', registers: [registry] }),
     retries: new Counter({ name: 'rollups_batch_retries_total', help: 'batches handed again after a retriable failure', labelNames: ['code'], registers: [registry] }),
+    rebalances: new Counter({ name: 'rollups_rebalances_total', help: 'times this worker (re)joined its consumer group', registers: [registry] }),
+    lastCommit: new Gauge({ name: 'rollups_last_commit_timestamp_seconds', help: 'unix time of the last offset commit', registers: [registry] }),
     pausedPartitions: new Gauge({ name: 'rollups_paused_partitions', help: 'partitions paused because their batch cannot be made durable', registers: [registry] }),
     batchDuration: new Histogram({ name: 'rollups_batch_duration_seconds', help: 'time from receiving a batch to its commit', buckets: durationBuckets, registers: [registry] }),
     flushDuration: new Histogram({ name: 'rollups_flush_duration_seconds', help: 'time to write one flush to ClickHouse', buckets: durationBuckets, registers: [registry] }),

@@ -201,7 +201,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       const day = parseDay(q.date, 'date');
       const range = { fromMs: floorToMinute(startOfLocalDay(day, tz)), toMs: floorToMinute(startOfLocalDay(day + 1, tz)) };
       const spec = METRICS.overview.totalMessages;
-      const rows = await load(q, measuresOfSpec(spec), range, { segments: [{ fromMs: range.fromMs, offsetMs: 0 }], unitSeconds: HOUR_MS / 1000 });
+      const rows = await load(q, measuresOfSpec(spec), range, { segments: offsetSegments(range, tz), unitSeconds: HOUR_MS / 1000 });
       const hourly: HourlyVolume[] = Array.from({ length: 24 }, (_, hour) => ({ hour, messages: 0 }));
       // key = local epoch hour; a repeated wall-clock hour has one key, so its two passes are merged.
       for (const [key, store] of storesByKey(rows)) hourly[((key % 24) + 24) % 24]!.messages += evaluateSpec(spec, store);

@@ -80,7 +80,7 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
     `SELECT bucket, measure, dim, count AS cnt, sum AS val, ids AS st FROM ${db}.${table} WHERE ${filter} AND ${when}`;
   const parts: string[] = [];
   if (plan.coarse !== undefined) parts.push(source('rollup_15m', between('c', plan.coarse)));
-  if (false && plan.fine.length > 0) parts.push(source('rollup_1m', `(${plan.fine.map((r, i) => between(`f${i}`, r)).join(' OR ')})`));
+  if (plan.fine.length > 0) parts.push(source('rollup_1m', `(${plan.fine.map((r, i) => between(`f${i}`, r)).join(' OR ')})`));
 
   const keyed = req.groupBy !== undefined;
   const key = keyed ? `${keyExpression(req.groupBy!, params)} AS k, ` : '';

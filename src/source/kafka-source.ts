@@ -33,6 +33,8 @@ export interface SourceHooks {
   onRetry?: (info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }) => void;
   onPaused?: (topic: string, partition: number, paused: boolean) => void;
   onCommitted?: (topic: string, partition: number, nextOffset: string) => void;
+  /** A batch is about to be handled (before any retry). */
+  onBatchStart?: (topic: string, partition: number, firstTimestampMs: number) => void;
   /** The group (re)joined: assignments may have changed hands. */
   onGroupJoin?: (assigned: Record<string, number[]>) => void;
 }
@@ -98,6 +100,7 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
     }));
     const sb: SourceBatch = { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() };
     const ctl: BatchControl = { heartbeat: p.heartbeat, isStale: () => !p.isRunning() || p.isStale() };
+    opts.hooks?.onBatchStart?.(batch.topic, batch.partition, Number(batch.messages[0]?.timestamp ?? Date.now()));
     let paused = false;
     let verdict: BatchVerdict = { commit: true };
     for (let attempt = 0; ; attempt++) {

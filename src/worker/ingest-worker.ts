@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Decoder } from '../decode/decoder.js';
 import { createRegistrySource, type SchemaSource } from '../decode/registry-client.js';
 import type { Logger } from '../ops/logger.js';
+import { LagTracker } from '../ops/lag.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../ops/metrics.js';
 import { createDeadLetterStep } from '../pipeline/dead-letter.js';
 import { createDecodeStep } from '../pipeline/decode-step.js';
@@ -50,6 +51,9 @@ export function createIngestWorker(o: IngestWorkerOptions) {
   const ingest = createIngestStep({ decode: createDecodeStep({ decoder }), validate: createValidateStep({ now }) });
   const writeDeadLetters = createDeadLetterStep({ producer, topic: o.dlqTopic, now });
 
+  const admin = kafka.admin();
+  const lag = new LagTracker(admin, o.groupId, metrics.registry, o.logger, now);
+
   const source = createKafkaSource({
     kafka,
     groupId: o.groupId,
@@ -59,7 +63,16 @@ export function createIngestWorker(o: IngestWorkerOptions) {
     hooks: {
       onRetry: ({ error }) => metrics.retries.labels(error instanceof RollupsError ? error.code : 'UNKNOWN').inc(),
       onPaused: (_t, _p, paused) => (paused ? metrics.pausedPartitions.inc() : metrics.pausedPartitions.dec()),
-      onGroupJoin: () => o.onGroupJoin?.(),
+      onGroupJoin: (assignment) => {
+        metrics.rebalances.inc();
+        lag.assigned(assignment);
+        o.onGroupJoin?.();
+      },
+      onBatchStart: (topic, partition, ts) => lag.batchStarted(topic, partition, ts),
+      onCommitted: (topic, partition) => {
+        metrics.lastCommit.set(now() / 1000);
+        lag.committed(topic, partition);
+      },
     },
     handler: async (batch, ctl) => {
       const end = metrics.batchDuration.startTimer();
@@ -87,13 +100,16 @@ export function createIngestWorker(o: IngestWorkerOptions) {
   return {
     metrics,
     source,
+    lag,
     async start(): Promise<void> {
-      await producer.connect();
+      await Promise.all([producer.connect(), admin.connect()]);
+      lag.start();
       await source.start();
     },
     async stop(): Promise<void> {
       await source.stop();
-      await producer.disconnect();
+      lag.stop();
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
     },
   };
 }

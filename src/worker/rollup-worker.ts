@@ -7,6 +7,7 @@ import { startHealthServer } from '../ops/health-server.js';
 import type { Logger } from '../ops/logger.js';
 import { createWorkerMetrics } from '../ops/metrics.js';
 import { createRollupSink } from '../sink/rollup-sink.js';
+import { toSinkError } from '../sink/rollup-writer.js';
 import { createIngestWorker } from './ingest-worker.js';
 
 export class SchemaNotReadyError extends RollupsError {
@@ -15,13 +16,34 @@ export class SchemaNotReadyError extends RollupsError {
   }
 }
 
+/** The applied schema version, 0 when none; throws a retriable SinkError when ClickHouse does not answer. */
 export async function schemaVersion(client: ClickHouseClient, db: string): Promise<number> {
   try {
+    const t = await client.query({
+      query: `SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = 'schema_migrations'`,
+      query_params: { db },
+      format: 'JSONEachRow',
+    });
+    const [exists] = await t.json<{ n: number | string }>();
+    if (Number(exists?.n ?? 0) === 0) return 0;
     const rs = await client.query({ query: `SELECT max(version) AS v FROM ${db}.schema_migrations`, format: 'JSONEachRow' });
     const [row] = await rs.json<{ v: number | string }>();
     return Number(row?.v ?? 0);
-  } catch {
-    return 0;
+  } catch (err) {
+    throw toSinkError('reading the schema version', err);
+  }
+}
+
+/**
+ * Fails fast when ClickHouse answers without our schema. When it does not answer at all the worker
+ * starts anyway: its batches wait (paused, retried) until ClickHouse is back, and lag shows it.
+ */
+async function checkSchema(client: ClickHouseClient, db: string, latest: number, logger: Logger): Promise<void> {
+  try {
+    if ((await schemaVersion(client, db)) < latest) throw new SchemaNotReadyError(db);
+  } catch (err) {
+    if (!(err instanceof RollupsError) || !err.retriable) throw err;
+    logger.warn({ code: err.code }, 'ClickHouse does not answer; starting anyway, batches wait for it');
   }
 }
 
@@ -30,9 +52,11 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
   const client = opts.client ?? openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
   const db = cfg.CLICKHOUSE_DATABASE;
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
-  if ((await schemaVersion(client, db)) < latest) {
-    await client.close();
-    throw new SchemaNotReadyError(db);
+  try {
+    await checkSchema(client, db, latest, logger);
+  } catch (err) {
+    if (!opts.client) await client.close();
+    throw err;
   }
   const metrics = createWorkerMetrics();
   const sink = createRollupSink({
