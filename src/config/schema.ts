@@ -83,6 +83,7 @@ export const CONFIG_VARIABLES = {
   KAFKA_TOPICS: [commaList('Kafka topic name', topicName, 'analytics-events'), 'analytics-events', false, 'input topics'],
   KAFKA_DLQ_TOPIC: [commaList('Kafka topic name', topicName, 'analytics-events.dlq').pipe(z.array(z.string()).length(1, 'expected exactly one topic')).transform((a) => a[0] as string), 'analytics-events.dlq', false, 'dead-letter topic'],
   KAFKA_GROUP_ID: [z.string().min(1, 'expected a non-empty consumer group id'), 'analytics-rollups', false, 'consumer group'],
+  KAFKA_SESSION_TIMEOUT_MS: [int(6000, 300_000), '30000', false, 'consumer group session timeout: how soon a dead worker\'s partitions move'],
   KAFKA_CLIENT_ID: [z.string().min(1, 'expected a non-empty client id'), 'analytics-rollups', false, 'Kafka client id'],
   SCHEMA_REGISTRY_URL: [httpUrl(), 'http://127.0.0.1:8081/apis/ccompat/v7', false, 'Confluent-compatible registry base URL'],
   CLICKHOUSE_URL: [httpUrl().optional(), undefined, false, 'ClickHouse HTTP endpoint; unset = embedded engine'],

@@ -104,7 +104,8 @@ export function createRollupSink(o: RollupSinkOptions) {
     o.metrics.late.inc(late);
     if (rows.length === 0) return;
     const intent = seg.replayOf ?? { first: seg.first, last: seg.last, token: tokenFor(ref.topic, ref.partition, seg.first, seg.last) };
-    if (!seg.replayOf) await writeIntent(o.client, o.database, ref, intent, o.now());
+    if (seg.replayOf) o.logger.info({ topic: ref.topic, partition: ref.partition, first: String(seg.first), last: String(seg.last) }, 'replaying the last announced range under its token');
+    else await writeIntent(o.client, o.database, ref, intent, o.now());
     const end = o.metrics.flushDuration.startTimer();
     try {
       await writeRollups(o.client, o.database, rows, intent.token);
@@ -113,6 +114,7 @@ export function createRollupSink(o: RollupSinkOptions) {
       throw err;
     }
     end();
+    o.logger.debug({ topic: ref.topic, partition: ref.partition, first: String(seg.first), last: String(seg.last), events: seg.events.length, rows: rows.length }, 'flushed');
     o.metrics.rowsWritten.inc(rows.length);
     s.intent = intent;
   }

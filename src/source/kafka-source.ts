@@ -50,6 +50,8 @@ export interface KafkaSourceOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   hooks?: SourceHooks;
+  /** How soon the group notices a dead member. Default 30 s. */
+  sessionTimeoutMs?: number;
   /** kafkajs `maxBytes` per fetch; larger fetches mean fewer, larger flushes. */
   maxBytes?: number;
   /** The broker holds a fetch until this many bytes arrived or `maxWaitMs` passed. */
@@ -73,9 +75,9 @@ function isRetriable(err: unknown): boolean {
 export function createKafkaSource(opts: KafkaSourceOptions) {
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     rebalanceTimeout: 60_000,
-    heartbeatInterval: 3000,
+    heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
     maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
     maxBytesPerPartition: Math.min(opts.maxBytes ?? 10 * 1024 * 1024, 4 * 1024 * 1024),
     minBytes: opts.minBytes ?? 1,

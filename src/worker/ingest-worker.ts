@@ -33,6 +33,7 @@ export interface IngestWorkerOptions {
   schemaSource?: SchemaSource;
   onGroupJoin?: () => void;
   fetch?: { maxBytes: number; minBytes: number; maxWaitMs: number };
+  sessionTimeoutMs?: number;
 }
 
 export class DeadLetterWriteError extends RollupsError {
@@ -60,6 +61,7 @@ export function createIngestWorker(o: IngestWorkerOptions) {
     topics: o.topics,
     logger: o.logger,
     ...(o.fetch ?? {}),
+    ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     hooks: {
       onRetry: ({ error }) => metrics.retries.labels(error instanceof RollupsError ? error.code : 'UNKNOWN').inc(),
       onPaused: (_t, _p, paused) => (paused ? metrics.pausedPartitions.inc() : metrics.pausedPartitions.dec()),

@@ -68,6 +68,7 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
     brokers: cfg.KAFKA_BROKERS, clientId: cfg.KAFKA_CLIENT_ID, groupId: cfg.KAFKA_GROUP_ID, topics: cfg.KAFKA_TOPICS,
     dlqTopic: cfg.KAFKA_DLQ_TOPIC, registryUrl: cfg.SCHEMA_REGISTRY_URL, logger, metrics,
     sink: (events, batch) => sink.handle(events, batch),
+    sessionTimeoutMs: cfg.KAFKA_SESSION_TIMEOUT_MS,
     // Memory is bounded by what one fetch brings in (decoded, it takes several times its wire size):
     // while a batch waits for ClickHouse nothing more is fetched.
     fetch: {

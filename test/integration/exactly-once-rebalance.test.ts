@@ -73,8 +73,8 @@ describe('rebalance: a worker joins, another leaves, mid-stream', () => {
     await waitForLag(topic, groupId, 180_000);
 
     const q = createQueryService({ client, database });
-    const fromMs = now - 4 * 24 * HOUR;
-    const toMs = now + HOUR;
+    const fromMs = Math.floor((now - 4 * 24 * HOUR) / 60_000) * 60_000;
+    const toMs = Math.ceil((now + HOUR) / 60_000) * 60_000;
     for (const org of [...new Set(events.map((e) => e.org_id))]) {
       const got = await q.sections({ orgId: org, fromMs, toMs }, METRIC_SECTIONS);
       const want = groundTruth(events, { org_id: org, fromMs, toMs });

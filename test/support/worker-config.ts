@@ -13,6 +13,7 @@ export function testWorkerConfig(o: { topic: string; groupId: string; database: 
     CLICKHOUSE_DATABASE: o.database,
     CLICKHOUSE_PATH: o.clickhousePath,
     LOG_LEVEL: 'warn',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
   };
   const url = services().clickhouseUrl;
   if (url) env.CLICKHOUSE_URL = url;

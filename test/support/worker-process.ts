@@ -12,6 +12,8 @@ export interface WorkerEnv {
   /** Embedded engine directory: one process owns it at a time. */
   clickhousePath: string;
   metricsPort: number;
+  /** More variables for the worker (tuning knobs). */
+  env?: Record<string, string>;
 }
 
 export function workerEnv(w: WorkerEnv): NodeJS.ProcessEnv {
@@ -25,7 +27,10 @@ export function workerEnv(w: WorkerEnv): NodeJS.ProcessEnv {
     CLICKHOUSE_DATABASE: w.database,
     CLICKHOUSE_PATH: resolve(w.clickhousePath),
     METRICS_PORT: String(w.metricsPort),
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env.CRASH_DEBUG ? 'debug' : 'info',
+    // The broker's minimum: a killed worker's partitions move after 6 s instead of 30.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    ...w.env,
   };
   const url = services().clickhouseUrl;
   if (url) env.CLICKHOUSE_URL = url;
