@@ -2,7 +2,7 @@ import avsc, { type Type } from 'avsc';
 import { extraWriterFields, extraWriterGateFields, fromAvroRecord, getEventType } from '../contract/avro.js';
 import type { RejectReason } from '../contract/catalog.js';
 import { UnknownSchemaError, type SchemaSource } from './registry-client.js';
-import { parseFrame } from './wire.js';
+import { unframe } from '../contract/wire.js';
 
 export type DecodeResult =
   | { ok: true; raw: Record<string, unknown>; schemaId: number }
@@ -42,7 +42,7 @@ export class Decoder {
     const missing = new Set<number>();
     const now = this.now();
     for (const v of values) {
-      const f = parseFrame(v);
+      const f = v === null ? undefined : unframe(v);
       if (f === undefined) continue;
       const c = this.compiled.get(f.schemaId);
       if (c === undefined || (c.kind === 'unknown' && (this.unknownUntil.get(f.schemaId) ?? 0) <= now)) missing.add(f.schemaId);
@@ -90,7 +90,7 @@ export class Decoder {
   }
 
   decode(value: Buffer | null): DecodeResult {
-    const f = parseFrame(value);
+    const f = value === null ? undefined : unframe(value);
     if (f === undefined) return { ok: false, reason: 'not_avro', detail: 'value is not in the Confluent wire format (magic byte 0 + schema id)' };
     const c = this.compiled.get(f.schemaId);
     if (c === undefined) throw new Error(`schema id ${f.schemaId} was not prepared`);

@@ -14,7 +14,8 @@ const PHRASES = ['calm down', 'as I said', 'unfortunately'];
 const THEMES = ['late_delivery', 'billing_confusion', 'login_issue', 'damaged_item'];
 const REASONS = ['angry_customer', 'policy_exception', 'low_confidence'];
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a tiny, fast 32-bit PRNG with floats in [0, 1); the test generator uses it too. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

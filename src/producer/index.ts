@@ -29,7 +29,7 @@ import { kafkaFailure } from './kafka-errors.js';
 import { RegistryClient } from './registry.js';
 import { registerSchema, subjectFor } from './schemas.js';
 import { ensureTopic } from './topics.js';
-import { frame } from './wire.js';
+import { frame } from '../contract/wire.js';
 
 /** The contract's default input topic (contract 1; `KAFKA_TOPICS`' default). */
 export const DEFAULT_TOPIC: string = CONFIG_VARIABLES.KAFKA_TOPICS[1];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSchemaText, toAvroRecord } from '../../src/contract/avro.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
-import { frame } from '../../src/decode/wire.js';
+import { frame } from '../../src/contract/wire.js';
 import { DLQ_HEADERS } from '../../src/pipeline/dead-letter.js';
 import type { IngestWorker } from '../../src/worker/ingest-worker.js';
 import { capturedLogger, encodeEvent, encodeWith, readTopic, registerSchema, runIngestWorker, waitFor } from '../support/ingest.js';

@@ -3,7 +3,7 @@ import { eventSchemaText } from '../../src/contract/avro.js';
 import { REJECT_REASONS } from '../../src/contract/catalog.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import { createRegistrySource } from '../../src/decode/registry-client.js';
-import { frame } from '../../src/decode/wire.js';
+import { frame } from '../../src/contract/wire.js';
 import { createDecodeStep } from '../../src/pipeline/decode-step.js';
 import { createIngestStep } from '../../src/pipeline/ingest.js';
 import type { SourceMessage } from '../../src/pipeline/types.js';

@@ -4,12 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openClickHouse } from '../../src/clickhouse/client.js';
 import { migrate } from '../../src/clickhouse/migrations.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
-import { METRIC_SECTIONS } from '../../src/metrics/mapping.js';
 import { createEventProducer } from '../../src/producer/index.js';
-import { createQueryService } from '../../src/query/service.js';
 import { freePort } from '../support/cli.js';
 import { generateEvents, mulberry32 } from '../support/generator.js';
-import { groundTruth } from '../support/ground-truth.js';
+import { expectRollupsEqualGroundTruth } from '../support/expect-ground-truth.js';
 import { waitFor } from '../support/ingest.js';
 import { createTopic, services, uniqueName } from '../support/services.js';
 import { spawnWorker, waitForLag, type RunningWorker, type WorkerEnv } from '../support/worker-process.js';
@@ -99,14 +97,7 @@ describe('crash: SIGKILL while consuming', () => {
 
     const client = openClickHouse({ ...(services().clickhouseUrl ? { url: services().clickhouseUrl } : {}), path: w.clickhousePath });
     try {
-      const q = createQueryService({ client, database: w.database });
-      const fromMs = Math.floor((now - 4 * 24 * HOUR) / 60_000) * 60_000;
-      const toMs = Math.ceil((now + HOUR) / 60_000) * 60_000;
-      for (const org of [...new Set(events.map((e) => e.org_id))]) {
-        const got = await q.sections({ orgId: org, fromMs, toMs }, METRIC_SECTIONS);
-        const want = groundTruth(events, { org_id: org, fromMs, toMs });
-        for (const s of METRIC_SECTIONS) expect(got[s], `${org} ${s}`).toEqual(want[s]);
-      }
+      await expectRollupsEqualGroundTruth(client, w.database, events, now);
     } finally {
       await client.close();
     }

@@ -2,13 +2,11 @@ import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openClickHouse } from '../../src/clickhouse/client.js';
 import { migrate } from '../../src/clickhouse/migrations.js';
-import { METRIC_SECTIONS } from '../../src/metrics/mapping.js';
 import { createEventProducer } from '../../src/producer/index.js';
-import { createQueryService } from '../../src/query/service.js';
 import { startRollupWorker } from '../../src/worker/rollup-worker.js';
 import { faultyClickHouse } from '../support/faulty-clickhouse.js';
 import { generateEvents } from '../support/generator.js';
-import { groundTruth } from '../support/ground-truth.js';
+import { expectRollupsEqualGroundTruth } from '../support/expect-ground-truth.js';
 import { capturedLogger } from '../support/ingest.js';
 import { createTopic, services, testClickHouseTarget, uniqueName } from '../support/services.js';
 import { testWorkerConfig } from '../support/worker-config.js';
@@ -71,14 +69,7 @@ describe('sink outage', () => {
     expect((peak - rssBefore) / 1024 / 1024).toBeLessThan(cfg.ROLLUPS_MAX_BUFFER_MB);
     await producer.disconnect();
 
-    const q = createQueryService({ client: real, database });
-    const fromMs = Math.floor((now - 4 * 24 * HOUR) / 60_000) * 60_000;
-    const toMs = Math.ceil((now + HOUR) / 60_000) * 60_000;
-    for (const org of [...new Set(events.map((e) => e.org_id))]) {
-      const got = await q.sections({ orgId: org, fromMs, toMs }, METRIC_SECTIONS);
-      const want = groundTruth(events, { org_id: org, fromMs, toMs });
-      for (const s of METRIC_SECTIONS) expect(got[s], `${org} ${s}`).toEqual(want[s]);
-    }
+    await expectRollupsEqualGroundTruth(real, database, events, now);
     await worker.stop();
     stop = undefined;
     await real.close();

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from './cli.js';
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 
 /** The test path for people who have Docker: the same broker and registry versions as the local stack. */
@@ -22,18 +22,6 @@ export async function dockerAnswers(): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startContainers(log: (l: string) => void): Promise<StartedServices> {

@@ -20,6 +20,7 @@ import {
   type EventName,
   type GateCheck,
 } from '../../src/contract/catalog.js';
+import { mulberry32 } from '../../src/demo/stream.js';
 
 export interface GenerateOptions {
   seed: number;
@@ -36,17 +37,7 @@ export interface GenerateOptions {
   lateHoursMax?: number;
 }
 
-/** mulberry32: a tiny, fast 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export const CHANNELS = ['pancake', 'facebook', 'zalo', 'instagram', 'webchat'] as const;
 export const ESCALATION_REASONS = ['angry_customer', 'refund_request', 'legal_threat', 'low_confidence', 'vip_request'] as const;

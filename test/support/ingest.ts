@@ -4,7 +4,7 @@ import avsc from 'avsc';
 import type { KafkaMessage } from 'kafkajs';
 import { eventSchemaText, toAvroRecord } from '../../src/contract/avro.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
-import { frame } from '../../src/decode/wire.js';
+import { frame } from '../../src/contract/wire.js';
 import { createLogger, type Logger } from '../../src/ops/logger.js';
 import type { DecodedEvent } from '../../src/pipeline/types.js';
 import { createIngestWorker, type IngestWorker } from '../../src/worker/ingest-worker.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEADER_LENGTH, MAGIC_BYTE, frame, unframe } from '../../../src/producer/wire.js';
+import { HEADER_LENGTH, MAGIC_BYTE, frame, unframe } from '../../../src/contract/wire.js';
 
 describe('Confluent wire format', () => {
   it('frames a body as magic byte 0, a 4-byte big-endian id, then the body', () => {
