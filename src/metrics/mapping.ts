@@ -409,6 +409,19 @@ export const METRICS = {
 export type MetricSection = keyof typeof METRICS;
 export const METRIC_SECTIONS = Object.keys(METRICS) as MetricSection[];
 
+/**
+ * The overview's `trends` over the 60 minutes before now (contract section 6): not a section of its own
+ * range, so kept apart from METRICS, but defined here like every other metric.
+ *  - `messagesLastHour`: `totalMessages`;
+ *  - `escalationsLastHour`: every `escalation.created` (events, not distinct conversations);
+ *  - `responseTimeLastHour`: `avgResponseTime` (seconds; null when none).
+ */
+export const TRENDS = {
+  messagesLastHour: METRICS.overview.totalMessages,
+  escalationsLastHour: count('escalated_conversations'),
+  responseTimeLastHour: METRICS.overview.avgResponseTime,
+} as const;
+
 /** The measures one section reads (what the query layer must load for it). */
 export function measuresFor(section: MetricSection): MeasureName[] {
   return [...measuresOf(METRICS[section])].sort() as MeasureName[];

@@ -1,6 +1,6 @@
 /**
- * The overview's `trends` (contract section 6: "trends cover the 60 minutes before now"), written in the
- * formula language of src/metrics over the measures of mapping.ts:
+ * The overview's `trends` (contract section 6: "trends cover the 60 minutes before now"); the formulas
+ * live in src/metrics/mapping.ts (TRENDS) with every other metric:
  *  - `messagesLastHour`: `totalMessages` (message.received + message.delivered);
  *  - `escalationsLastHour`: count of `escalation.created` (every escalation, not distinct conversations);
  *  - `responseTimeLastHour`: `avgResponseTime` (mean response_time_ms of message.delivered, seconds;
@@ -8,18 +8,12 @@
  * The window is `[now floored to the minute - 60 min, now floored to the minute)`: the last 60 whole
  * minutes, the minute in progress excluded (as for every range, see range.ts).
  */
-import { formulas, type Out } from '../metrics/formula.js';
-import { METRICS, type MeasureName } from '../metrics/mapping.js';
+import type { Out } from '../metrics/formula.js';
+import { TRENDS } from '../metrics/mapping.js';
 import { floorToMinute } from './range.js';
 import { HOUR_MS, type TimeRange } from './zone.js';
 
-const { count } = formulas<MeasureName>();
-
-export const TRENDS = {
-  messagesLastHour: METRICS.overview.totalMessages,
-  escalationsLastHour: count('escalated_conversations'),
-  responseTimeLastHour: METRICS.overview.avgResponseTime,
-} as const;
+export { TRENDS };
 
 export interface Trends {
   messagesLastHour: number;
