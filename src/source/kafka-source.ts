@@ -33,6 +33,8 @@ export interface SourceHooks {
   onRetry?: (info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }) => void;
   onPaused?: (topic: string, partition: number, paused: boolean) => void;
   onCommitted?: (topic: string, partition: number, nextOffset: string) => void;
+  /** The consumer stopped for good after a failure it cannot retry. */
+  onCrash?: (error: Error) => void;
   /** A batch is about to be handled (before any retry). */
   onBatchStart?: (topic: string, partition: number, firstTimestampMs: number) => void;
   /** The group (re)joined: assignments may have changed hands. */
@@ -65,6 +67,11 @@ function isRetriable(err: unknown): boolean {
   return err instanceof RollupsError && err.retriable;
 }
 
+/** kafkajs marks its own transient failures (broker gone, leader moved) with `retriable`. */
+function isKafkaRetriable(err: unknown): boolean {
+  return (err as { retriable?: unknown }).retriable === true || (err as { name?: unknown }).name === 'KafkaJSNumberOfRetriesExceeded';
+}
+
 /**
  * The Kafka loop: consume in a group, hand each batch to the handler, and commit the batch's offsets
  * only after the handler resolved (its work is durable). While a batch keeps failing with a retriable
@@ -82,7 +89,9 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
     maxBytesPerPartition: Math.min(opts.maxBytes ?? 10 * 1024 * 1024, 4 * 1024 * 1024),
     minBytes: opts.minBytes ?? 1,
     maxWaitTimeInMs: opts.maxWaitMs ?? 250,
-    retry: { retries: 10 },
+    // A batch that fails for good (schema missing, a bug) must stop the worker, not loop: kafkajs
+    // restarts the consumer only for retriable failures.
+    retry: { retries: 10, restartOnFailure: async (err: Error) => isRetriable(err) || !(err instanceof RollupsError) && isKafkaRetriable(err) },
   });
   const base = opts.retryBaseMs ?? 200;
   const max = opts.retryMaxMs ?? 10_000;
@@ -147,6 +156,10 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         opts.logger.info({ groupId: opts.groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
         opts.hooks?.onGroupJoin?.(e.payload.memberAssignment);
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        opts.logger.error({ err: e.payload.error.message, restart: e.payload.restart }, 'consumer crashed');
+        if (!e.payload.restart) opts.hooks?.onCrash?.(e.payload.error);
       });
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });

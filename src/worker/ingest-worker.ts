@@ -34,6 +34,8 @@ export interface IngestWorkerOptions {
   onGroupJoin?: () => void;
   fetch?: { maxBytes: number; minBytes: number; maxWaitMs: number };
   sessionTimeoutMs?: number;
+  /** The consumer stopped for good (a failure no retry can fix). */
+  onCrash?: (error: Error) => void;
 }
 
 export class DeadLetterWriteError extends RollupsError {
@@ -71,6 +73,7 @@ export function createIngestWorker(o: IngestWorkerOptions) {
         o.onGroupJoin?.();
       },
       onBatchStart: (topic, partition, ts) => lag.batchStarted(topic, partition, ts),
+      onCrash: (error) => o.onCrash?.(error),
       onCommitted: (topic, partition) => {
         metrics.lastCommit.set(now() / 1000);
         lag.committed(topic, partition);

@@ -48,7 +48,7 @@ async function checkSchema(client: ClickHouseClient, db: string, latest: number,
 }
 
 /** The composition root of `rollups worker`: Kafka → decode → validate → map → window → ClickHouse. */
-export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false; client?: ClickHouseClient } = {}) {
+export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false; client?: ClickHouseClient; onCrash?: (error: Error) => void } = {}) {
   const client = opts.client ?? openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
   const db = cfg.CLICKHOUSE_DATABASE;
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -69,6 +69,10 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
     dlqTopic: cfg.KAFKA_DLQ_TOPIC, registryUrl: cfg.SCHEMA_REGISTRY_URL, logger, metrics,
     sink: (events, batch) => sink.handle(events, batch),
     sessionTimeoutMs: cfg.KAFKA_SESSION_TIMEOUT_MS,
+    onCrash: (error) => {
+      inGroup = false;
+      opts.onCrash?.(error);
+    },
     // Memory is bounded by what one fetch brings in (decoded, it takes several times its wire size):
     // while a batch waits for ClickHouse nothing more is fetched.
     fetch: {
