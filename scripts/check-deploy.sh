@@ -43,6 +43,8 @@ mkdir -p "$BIN" "$SCHEMAS" "$LOGS" "$CACHE/src"
 export PATH="$BIN:$PATH"
 export GOPATH="$CACHE/go" GOCACHE="$CACHE/go-build" GOBIN="$BIN" GOFLAGS=-mod=mod GOTOOLCHAIN=local
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
+# The tools only check files: build them without optimisation or inlining (about 20% less compile time).
+NOOPT='-gcflags=all=-N -l'
 
 UPDATE_ALERTS=0
 for a in "$@"; do
@@ -76,7 +78,7 @@ install_helm() {
   dir=$(moddir "helm.sh/helm/v3@$HELM_VERSION") || return 1
   # helm's Makefile stamps its version and the Kubernetes version it defaults to (the client-go minor).
   k8s=$(awk '$1 == "k8s.io/client-go" { split($2, v, "."); print v[2]; exit }' "$dir/go.mod")
-  go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+  go install -trimpath "$NOOPT" -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
     -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s \
     -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s" \
     "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" && mark helm "$HELM_VERSION"
@@ -84,7 +86,7 @@ install_helm() {
 
 install_kubeconform() {
   have kubeconform "$KUBECONFORM_VERSION" && return 0
-  go install -trimpath -ldflags "-s -w" "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" \
+  go install -trimpath "$NOOPT" -ldflags "-s -w" "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION" \
     && mark kubeconform "$KUBECONFORM_VERSION"
 }
 
@@ -108,7 +110,7 @@ import (
 	_ "github.com/prometheus/prometheus/discovery/kubernetes" // kubernetes_sd_configs
 )
 GO
-  (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w \
+  (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath "$NOOPT" -ldflags "-s -w \
       -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
       -o "$BIN/promtool" ./cmd/promtool) && mark promtool "$PROMETHEUS_VERSION"
 }
@@ -157,7 +159,7 @@ func fail(err error) {
 }
 GO
   printf 'module compose-config\n\ngo 1.24\n\nrequire github.com/compose-spec/compose-go/v2 %s\n' "$COMPOSE_GO_VERSION" > "$src/go.mod"
-  (cd "$src" && go mod tidy && go build -trimpath -ldflags "-s -w" -o "$BIN/compose-config" .) && mark compose-config "$COMPOSE_GO_VERSION"
+  (cd "$src" && go mod tidy && go build -trimpath "$NOOPT" -ldflags "-s -w" -o "$BIN/compose-config" .) && mark compose-config "$COMPOSE_GO_VERSION"
 }
 
 install_k8s_schemas() {

@@ -1,10 +1,13 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RollupsError, errorMessage } from '../errors.js';
+import { apiCommand } from './api.js';
 import type { Command } from './commands.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
+import { demoCommand } from './demo.js';
 import { stackCommand } from './stack.js';
+import { tokenCommand } from './token.js';
 import { migrateCommand, runCommand, workerCommand } from './worker.js';
 
 const planned = (name: string, summary: string, usage: string, issue: string): Command => ({
@@ -14,14 +17,14 @@ const planned = (name: string, summary: string, usage: string, issue: string): C
 /** Every subcommand of contract section 3 (and the issues), in the order a newcomer meets them. */
 export const COMMANDS: Command[] = [
   stackCommand,
-  planned('demo', 'stack up, migrate, run, and a synthetic event stream across several tenants', 'rollups demo', 'the read-API issue'),
+  demoCommand,
   migrateCommand,
   workerCommand,
-  planned('api', 'the read API', 'rollups api', 'the read-API issue'),
+  apiCommand,
   runCommand,
   produceCommand,
   schemasCommand,
-  planned('token', 'mint a dev read-API token', 'rollups token --org ID [--ttl 1h]', 'the read-API issue'),
+  tokenCommand,
 ];
 
 function help(out: (l: string) => void): void {

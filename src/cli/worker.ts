@@ -1,6 +1,5 @@
 import { describeTarget, openClickHouse } from '../clickhouse/client.js';
 import { migrate } from '../clickhouse/migrations.js';
-import { DEV_SECRET } from '../config/schema.js';
 import { createLogger } from '../ops/logger.js';
 import { onShutdownSignal } from '../ops/shutdown.js';
 import { startRollupWorker } from '../worker/rollup-worker.js';
@@ -31,8 +30,12 @@ export const workerCommand: Command = {
   async run({ config }) {
     const cfg = config();
     const logger = createLogger(cfg.LOG_LEVEL);
-    const worker = await startRollupWorker(cfg, logger);
-    return onShutdownSignal(logger, cfg.ROLLUPS_SHUTDOWN_GRACE_MS, () => worker.stop());
+    let crashed: (code: number) => void = () => undefined;
+    const crash = new Promise<number>((r) => (crashed = r));
+    const worker = await startRollupWorker(cfg, logger, { onCrash: () => crashed(1) });
+    const code = await Promise.race([onShutdownSignal(logger, cfg.ROLLUPS_SHUTDOWN_GRACE_MS, () => worker.stop()), crash]);
+    if (code !== 0) await worker.stop().catch(() => undefined);
+    return code;
   },
 };
 
@@ -43,11 +46,33 @@ export const runCommand: Command = {
   async run({ config }) {
     const cfg = config();
     const logger = createLogger(cfg.LOG_LEVEL);
-    if (cfg.API_JWT_SECRET === DEV_SECRET) logger.warn('API_JWT_SECRET is the built-in development secret: set your own before exposing the API');
+    const { startApi } = await import('../api/server.js');
+    // One client for both: with the embedded engine this process owns the data directory.
     const client = openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
-    await migrate(client, cfg.CLICKHOUSE_DATABASE);
-    const worker = await startRollupWorker(cfg, logger);
-    await client.close();
-    return onShutdownSignal(logger, cfg.ROLLUPS_SHUTDOWN_GRACE_MS, () => worker.stop());
+    let crashed: (code: number) => void = () => undefined;
+    const crash = new Promise<number>((r) => (crashed = r));
+    let api: Awaited<ReturnType<typeof startApi>> | undefined;
+    let worker: Awaited<ReturnType<typeof startRollupWorker>> | undefined;
+    try {
+      await migrate(client, cfg.CLICKHOUSE_DATABASE);
+      // The API first: a taken API_PORT fails before the worker joins its consumer group.
+      api = await startApi({ cfg, client, logger });
+      worker = await startRollupWorker(cfg, logger, { client, onCrash: () => crashed(1) });
+    } catch (err) {
+      await api?.close().catch(() => undefined);
+      await client.close();
+      throw err;
+    }
+    const [startedApi, startedWorker] = [api, worker];
+    const stopAll = async () => {
+      // The API stops taking requests and finishes those in flight while the worker flushes and commits.
+      const results = await Promise.allSettled([startedApi.close(), startedWorker.stop()]);
+      await client.close();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+    const code = await Promise.race([onShutdownSignal(logger, cfg.ROLLUPS_SHUTDOWN_GRACE_MS, stopAll), crash]);
+    if (code !== 0) await stopAll().catch(() => undefined);
+    return code;
   },
 };
