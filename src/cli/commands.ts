@@ -11,7 +11,5 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
-  /** Not built yet: the command says so plainly instead of pretending. */
-  planned?: string;
-  run?: (ctx: CommandContext) => Promise<number>;
+  run: (ctx: CommandContext) => Promise<number>;
 }

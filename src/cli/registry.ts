@@ -10,10 +10,6 @@ import { stackCommand } from './stack.js';
 import { tokenCommand } from './token.js';
 import { migrateCommand, runCommand, workerCommand } from './worker.js';
 
-const planned = (name: string, summary: string, usage: string, issue: string): Command => ({
-  name, summary, usage, planned: issue,
-});
-
 /** Every subcommand of contract section 3 (and the issues), in the order a newcomer meets them. */
 export const COMMANDS: Command[] = [
   stackCommand,
@@ -32,7 +28,7 @@ function help(out: (l: string) => void): void {
   out('');
   out('usage: rollups <command> [options]');
   out('');
-  for (const c of COMMANDS) out(`  ${c.usage.padEnd(46)} ${c.summary}${c.planned ? ' (not built yet)' : ''}`);
+  for (const c of COMMANDS) out(`  ${c.usage.padEnd(50)} ${c.summary}`);
   out('');
   out('Configuration is by environment variable; see docs/configuration.md. `rollups <command> --help` for one command.');
 }
@@ -52,10 +48,6 @@ export async function main(argv: string[], out: (l: string) => void = (l) => pro
     out(`usage: ${cmd.usage}`);
     out(cmd.summary);
     return 0;
-  }
-  if (cmd.planned || !cmd.run) {
-    process.stderr.write(`rollups ${cmd.name}: not built yet (it arrives with ${cmd.planned ?? 'a later issue'})\n`);
-    return 2;
   }
   let cached: Config | undefined;
   const config = () => (cached ??= loadConfig());
