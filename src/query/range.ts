@@ -4,9 +4,9 @@
  *  - `period`: `today` = local midnight to now; `yesterday` = the previous local day; `7d` / `30d` =
  *    the last 7 / 30 local days, today included, up to now. Default `today`.
  *  - custom `from` / `to`: ISO-8601 instants with an offset (`Z` or `±HH:MM`), `[from, to)`.
- *  - every range is truncated to the 1-minute grain of the rollups: `from` and `to` (and "now") are
- *    floored to the minute. An event at 10:00:30 is in a range from 10:00:45 on; a range whose two ends
- *    fall into the same minute is refused.
+ *  - every range is on the 1-minute grain of the rollups: custom `from` and `to` are floored to the
+ *    minute (an event at 10:00:30 is in a range from 10:00:45 on; a range whose two ends fall into the
+ *    same minute is refused); "now" is the end of the minute in progress, so the latest events count.
  *  - dates (timeseries, export): `days` = the last N local dates, today included; or `from` / `to`
  *    local dates `YYYY-MM-DD`, both included.
  */
@@ -70,6 +70,14 @@ export function floorToMinute(ms: number): number {
   return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }
 
+/**
+ * "Now" as the end of a range: the end of the minute in progress. Its partial minute is included, so a
+ * dashboard sees an event within seconds; the rest of that minute is in the future and holds nothing.
+ */
+export function endOfCurrentMinute(nowMs: number): number {
+  return floorToMinute(nowMs) + MINUTE_MS;
+}
+
 function checkNow(nowMs: number): void {
   if (!Number.isFinite(nowMs) || nowMs < 0) throw new RangeError(`now must be an epoch-ms instant, got ${nowMs}`);
 }
@@ -80,13 +88,13 @@ export function todayIn(tz: string, nowMs: number): string {
   return formatDay(localDayOf(nowMs, resolveZone(tz)));
 }
 
-/** `[from, to)` of a named period in `tz` at `now` (to = now floored to the minute). */
+/** `[from, to)` of a named period in `tz` at `now` (to = the end of the minute in progress). */
 export function periodRange(period: Period, tz: string, nowMs: number): TimeRange {
   checkNow(nowMs);
   resolveZone(tz);
   const today = localDayOf(nowMs, tz);
   const start = (day: number) => startOfLocalDay(day, tz);
-  const now = floorToMinute(nowMs);
+  const now = endOfCurrentMinute(nowMs);
   switch (period) {
     case 'today':
       return { fromMs: start(today), toMs: Math.max(start(today), now) };

@@ -93,7 +93,7 @@ export interface QueryService {
   dailyOverview(q: DatesQuery): Promise<DailyOverview[]>;
   /** 24 entries, hour 0..23 of the local date: a repeated hour adds into its entry, a skipped one is 0. */
   hourly(q: DateQuery): Promise<HourlyVolume[]>;
-  /** The overview's trends over the 60 whole minutes before `nowMs` (trends.ts). */
+  /** The overview's trends over the 60 minutes ending with the minute of `nowMs` (trends.ts). */
   trends(q: TrendsQuery): Promise<Trends>;
 }
 

@@ -5,12 +5,12 @@
  *  - `escalationsLastHour`: count of `escalation.created` (every escalation, not distinct conversations);
  *  - `responseTimeLastHour`: `avgResponseTime` (mean response_time_ms of message.delivered, seconds;
  *    null when none).
- * The window is `[now floored to the minute - 60 min, now floored to the minute)`: the last 60 whole
- * minutes, the minute in progress excluded (as for every range, see range.ts).
+ * The window is the 60 minutes ending with the minute in progress (its partial minute included, as for
+ * every period, see range.ts).
  */
 import type { Out } from '../metrics/formula.js';
 import { TRENDS } from '../metrics/mapping.js';
-import { floorToMinute } from './range.js';
+import { endOfCurrentMinute } from './range.js';
 import { HOUR_MS, type TimeRange } from './zone.js';
 
 export { TRENDS };
@@ -28,6 +28,6 @@ void _sameShape;
 
 /** The trends window at `now`. */
 export function trendsRange(nowMs: number): TimeRange {
-  const to = floorToMinute(nowMs);
+  const to = endOfCurrentMinute(nowMs);
   return { fromMs: to - HOUR_MS, toMs: to };
 }

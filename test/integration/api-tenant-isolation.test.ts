@@ -27,7 +27,8 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const NOW = Date.parse('2025-11-05T09:37:41.250Z');
-const CUT = Math.floor(NOW / MIN) * MIN;
+// "Now" ends with the minute in progress (docs/api.md).
+const CUT = Math.floor(NOW / MIN) * MIN + MIN;
 const SECRET = 'api-isolation-test-secret-0123456789';
 const P = '/api/tenants/me/analytics';
 const ALL_TIME = { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER };

@@ -70,12 +70,12 @@ describe('read API (query service double)', () => {
     await app.close();
   });
 
-  it('reads the token tenant, today in UTC by default, up to now floored to the minute', async () => {
+  it('reads the token tenant, today in UTC by default, up to the end of the minute in progress', async () => {
     const r = await get(`${P}/channels`);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ period: 'today', channels: {} });
     expect(calls).toEqual([
-      { method: 'sections', arg: { orgId: 'org-a', fromMs: Date.parse('2025-11-05T00:00:00Z'), toMs: Date.parse('2025-11-05T09:37:00Z'), sections: ['channels'] } },
+      { method: 'sections', arg: { orgId: 'org-a', fromMs: Date.parse('2025-11-05T00:00:00Z'), toMs: Date.parse('2025-11-05T09:38:00Z'), sections: ['channels'] } },
     ]);
     expect(r.headers['cache-control']).toBe('no-store');
     expect(r.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

@@ -22,23 +22,23 @@ describe('periods', () => {
   const now = iso('2025-11-02T15:42:37.123Z');
 
   it.each([
-    ['UTC', 'today', '2025-11-02T00:00:00Z', '2025-11-02T15:42:00Z'],
+    ['UTC', 'today', '2025-11-02T00:00:00Z', '2025-11-02T15:43:00Z'],
     ['UTC', 'yesterday', '2025-11-01T00:00:00Z', '2025-11-02T00:00:00Z'],
-    ['UTC', '7d', '2025-10-27T00:00:00Z', '2025-11-02T15:42:00Z'],
-    ['UTC', '30d', '2025-10-04T00:00:00Z', '2025-11-02T15:42:00Z'],
+    ['UTC', '7d', '2025-10-27T00:00:00Z', '2025-11-02T15:43:00Z'],
+    ['UTC', '30d', '2025-10-04T00:00:00Z', '2025-11-02T15:43:00Z'],
     // +7: it is already 22:42 on 2025-11-02
-    ['Asia/Ho_Chi_Minh', 'today', '2025-11-01T17:00:00Z', '2025-11-02T15:42:00Z'],
+    ['Asia/Ho_Chi_Minh', 'today', '2025-11-01T17:00:00Z', '2025-11-02T15:43:00Z'],
     ['Asia/Ho_Chi_Minh', 'yesterday', '2025-10-31T17:00:00Z', '2025-11-01T17:00:00Z'],
-    ['Asia/Kolkata', 'today', '2025-11-01T18:30:00Z', '2025-11-02T15:42:00Z'],
-    ['Asia/Kathmandu', '7d', '2025-10-26T18:15:00Z', '2025-11-02T15:42:00Z'],
+    ['Asia/Kolkata', 'today', '2025-11-01T18:30:00Z', '2025-11-02T15:43:00Z'],
+    ['Asia/Kathmandu', '7d', '2025-10-26T18:15:00Z', '2025-11-02T15:43:00Z'],
     // New York's 2025-11-02 has 25 hours; 30 days back crosses no other change
-    ['America/New_York', 'today', '2025-11-02T04:00:00Z', '2025-11-02T15:42:00Z'],
+    ['America/New_York', 'today', '2025-11-02T04:00:00Z', '2025-11-02T15:43:00Z'],
     ['America/New_York', 'yesterday', '2025-11-01T04:00:00Z', '2025-11-02T04:00:00Z'],
-    ['America/New_York', '30d', '2025-10-04T04:00:00Z', '2025-11-02T15:42:00Z'],
+    ['America/New_York', '30d', '2025-10-04T04:00:00Z', '2025-11-02T15:43:00Z'],
     // Lord Howe (+11 in November): 02:42 on 2025-11-03
-    ['Australia/Lord_Howe', 'today', '2025-11-02T13:00:00Z', '2025-11-02T15:42:00Z'],
+    ['Australia/Lord_Howe', 'today', '2025-11-02T13:00:00Z', '2025-11-02T15:43:00Z'],
     // ... and 30 days back is before its 2025-10-05 change to +11 (the days then start at 13:30Z)
-    ['Australia/Lord_Howe', '30d', '2025-10-04T13:30:00Z', '2025-11-02T15:42:00Z'],
+    ['Australia/Lord_Howe', '30d', '2025-10-04T13:30:00Z', '2025-11-02T15:43:00Z'],
   ] as const)('%s %s', (tz, period, from, to) => {
     expect(periodRange(period, tz, now)).toEqual(range(from, to));
     expect(resolveTimeSelection({ period, tz }, now)).toEqual({ period, tz, ...range(from, to) });
@@ -50,9 +50,10 @@ describe('periods', () => {
     );
   });
 
-  it('today defaults, and is empty in the first minute of the day', () => {
-    expect(resolveTimeSelection({}, now)).toEqual({ period: 'today', tz: 'UTC', ...range('2025-11-02T00:00:00Z', '2025-11-02T15:42:00Z') });
-    expect(periodRange('today', 'UTC', iso('2025-11-02T00:00:59Z'))).toEqual(range('2025-11-02T00:00:00Z', '2025-11-02T00:00:00Z'));
+  it('today is the default, and reads the minute in progress', () => {
+    expect(resolveTimeSelection({}, now)).toEqual({ period: 'today', tz: 'UTC', ...range('2025-11-02T00:00:00Z', '2025-11-02T15:43:00Z') });
+    expect(periodRange('today', 'UTC', iso('2025-11-02T00:00:59Z'))).toEqual(range('2025-11-02T00:00:00Z', '2025-11-02T00:01:00Z'));
+    expect(periodRange('today', 'UTC', iso('2025-11-02T00:00:00Z'))).toEqual(range('2025-11-02T00:00:00Z', '2025-11-02T00:01:00Z'));
   });
 
   it('refuses unknown periods and zones', () => {

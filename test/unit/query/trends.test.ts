@@ -5,9 +5,9 @@ import { MemoryMeasureStore } from '../../../src/metrics/store.js';
 import { TRENDS, trendsRange } from '../../../src/query/trends.js';
 
 describe('trends', () => {
-  it('cover the 60 whole minutes before now', () => {
+  it('cover the 60 minutes ending with the minute in progress', () => {
     const now = Date.parse('2025-11-02T15:42:37.5Z');
-    expect(trendsRange(now)).toEqual({ fromMs: Date.parse('2025-11-02T14:42:00Z'), toMs: Date.parse('2025-11-02T15:42:00Z') });
+    expect(trendsRange(now)).toEqual({ fromMs: Date.parse('2025-11-02T14:43:00Z'), toMs: Date.parse('2025-11-02T15:43:00Z') });
   });
 
   it('read messages, escalations (every escalation.created) and response times', () => {
