@@ -109,6 +109,9 @@ Checks that stop rendering with one clear line. Included by every workload templ
 {{- if le (mul (int .Values.worker.terminationGracePeriodSeconds) 1000) $grace }}
 {{- fail (printf "worker.terminationGracePeriodSeconds (%v s) must be longer than rollups.shutdownGraceMs (%v ms)" .Values.worker.terminationGracePeriodSeconds $grace) }}
 {{- end }}
+{{- if and .Values.api.enabled (le (mul (int .Values.api.terminationGracePeriodSeconds) 1000) $grace) }}
+{{- fail (printf "api.terminationGracePeriodSeconds (%v s) must be longer than rollups.shutdownGraceMs (%v ms)" .Values.api.terminationGracePeriodSeconds $grace) }}
+{{- end }}
 {{- end }}
 
 {{/* envFrom of the app containers: the ConfigMap and the Secret. */}}
