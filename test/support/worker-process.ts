@@ -27,7 +27,7 @@ export function workerEnv(w: WorkerEnv): NodeJS.ProcessEnv {
     CLICKHOUSE_DATABASE: w.database,
     CLICKHOUSE_PATH: resolve(w.clickhousePath),
     METRICS_PORT: String(w.metricsPort),
-    LOG_LEVEL: process.env.CRASH_DEBUG ? 'debug' : 'info',
+    LOG_LEVEL: 'info',
     // The broker's minimum: a killed worker's partitions move after 6 s instead of 30.
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     ...w.env,
