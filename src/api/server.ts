@@ -4,7 +4,7 @@
  * the caller's (with the embedded engine, `rollups run` shares one between worker and API).
  */
 import { resolve } from 'node:path';
-import { openClickHouse, type ClickHouseClient } from '../clickhouse/client.js';
+import { openClickHouse, type ClickHouseClient, targetOf } from '../clickhouse/client.js';
 import { DEV_SECRET, type Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
@@ -42,7 +42,7 @@ export function warnOnDevSecret(cfg: Config, logger: Logger): void {
  * a worker (or `rollups run`) already holds the directory, say so and what to do instead.
  */
 export function openApiClickHouse(cfg: Config): ClickHouseClient {
-  const target = { url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH };
+  const target = targetOf(cfg);
   try {
     return openClickHouse(target);
   } catch (err) {

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { openClickHouse } from '../clickhouse/client.js';
+import { openClickHouse, targetOf } from '../clickhouse/client.js';
 import { migrate } from '../clickhouse/migrations.js';
 import type { Config } from '../config/schema.js';
 import { DEMO_TENANTS, createDemoStream } from '../demo/stream.js';
@@ -51,7 +51,7 @@ export const demoCommand: Command = {
     const created = await ensureTopics(cfg);
     out(`2/5 topics ${created.length ? `created: ${created.join(', ')}` : 'ready'}`);
 
-    const client = openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
+    const client = openClickHouse(targetOf(cfg));
     await migrate(client, cfg.CLICKHOUSE_DATABASE);
     out(`3/5 ClickHouse schema ready (${cfg.CLICKHOUSE_URL ? cfg.CLICKHOUSE_URL : `embedded, ${resolve(cfg.CLICKHOUSE_PATH)}`})`);
 

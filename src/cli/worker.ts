@@ -1,4 +1,4 @@
-import { describeTarget, openClickHouse } from '../clickhouse/client.js';
+import { describeTarget, openClickHouse, targetOf } from '../clickhouse/client.js';
 import { migrate } from '../clickhouse/migrations.js';
 import { createLogger } from '../ops/logger.js';
 import { onShutdownSignal } from '../ops/shutdown.js';
@@ -11,7 +11,7 @@ export const migrateCommand: Command = {
   usage: 'rollups migrate',
   async run({ config, out }) {
     const cfg = config();
-    const target = { url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH };
+    const target = targetOf(cfg);
     const client = openClickHouse(target);
     try {
       const r = await migrate(client, cfg.CLICKHOUSE_DATABASE);
@@ -48,7 +48,7 @@ export const runCommand: Command = {
     const logger = createLogger(cfg.LOG_LEVEL);
     const { startApi } = await import('../api/server.js');
     // One client for both: with the embedded engine this process owns the data directory.
-    const client = openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
+    const client = openClickHouse(targetOf(cfg));
     let crashed: (code: number) => void = () => undefined;
     const crash = new Promise<number>((r) => (crashed = r));
     let api: Awaited<ReturnType<typeof startApi>> | undefined;

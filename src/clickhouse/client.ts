@@ -19,6 +19,11 @@ export interface ClickHouseTarget {
 }
 
 export type { ClickHouseClient };
+
+/** The target the configuration names (contract section 2). */
+export function targetOf(cfg: { CLICKHOUSE_URL?: string | undefined; CLICKHOUSE_USER: string; CLICKHOUSE_PASSWORD: string; CLICKHOUSE_PATH: string }): ClickHouseTarget {
+  return { url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH };
+}
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
 interface Embedded {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { openClickHouse, type ClickHouseClient } from '../clickhouse/client.js';
+import { openClickHouse, type ClickHouseClient, targetOf } from '../clickhouse/client.js';
 import { MIGRATIONS } from '../clickhouse/migrations.js';
 import type { Config } from '../config/schema.js';
 import { RollupsError } from '../errors.js';
@@ -49,7 +49,7 @@ async function checkSchema(client: ClickHouseClient, db: string, latest: number,
 
 /** The composition root of `rollups worker`: Kafka → decode → validate → map → window → ClickHouse. */
 export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false; client?: ClickHouseClient; onCrash?: (error: Error) => void } = {}) {
-  const client = opts.client ?? openClickHouse({ url: cfg.CLICKHOUSE_URL, username: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, path: cfg.CLICKHOUSE_PATH });
+  const client = opts.client ?? openClickHouse(targetOf(cfg));
   const db = cfg.CLICKHOUSE_DATABASE;
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
   try {
