@@ -3,10 +3,8 @@
  * app, the listening socket on API_PORT, and a close that waits for requests in flight. The client is
  * the caller's (with the embedded engine, `rollups run` shares one between worker and API).
  */
-import { resolve } from 'node:path';
 import { openClickHouse, type ClickHouseClient, targetOf } from '../clickhouse/client.js';
 import { DEV_SECRET, type Config } from '../config/schema.js';
-import { errorMessage } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { createQueryService } from '../query/service.js';
 import { buildApi, type ApiApp } from './app.js';
@@ -37,25 +35,9 @@ export function warnOnDevSecret(cfg: Config, logger: Logger): void {
   );
 }
 
-/**
- * Opens ClickHouse for the API alone (`rollups api`). The embedded engine is owned by one process: when
- * a worker (or `rollups run`) already holds the directory, say so and what to do instead.
- */
+/** Opens ClickHouse for the API alone (`rollups api`); an owned embedded directory is a clear error (client.ts). */
 export function openApiClickHouse(cfg: Config): ClickHouseClient {
-  const target = targetOf(cfg);
-  try {
-    return openClickHouse(target);
-  } catch (err) {
-    if (cfg.CLICKHOUSE_URL === undefined && (err as { code?: unknown }).code === 'CHDB_CONNECTION') {
-      throw new ApiStartError(
-        `the embedded ClickHouse at ${resolve(cfg.CLICKHOUSE_PATH)} cannot be opened (${errorMessage(err)}); most likely another process ` +
-          '(a `rollups worker`, `rollups run` or another `rollups api`) owns it: one process owns the embedded engine. Run the worker and the API in one ' +
-          'process with `rollups run`, stop the other process first, or set CLICKHOUSE_URL to a ClickHouse server.',
-        err,
-      );
-    }
-    throw err;
-  }
+  return openClickHouse(targetOf(cfg));
 }
 
 export async function startApi(o: StartApiOptions): Promise<StartedApi> {

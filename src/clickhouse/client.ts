@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type InsertParams } from '@clickhouse/client';
+import { RollupsError } from '../errors.js';
 import { createRequire } from 'node:module';
 
 /**
@@ -19,6 +20,17 @@ export interface ClickHouseTarget {
 }
 
 export type { ClickHouseClient };
+
+/** The embedded engine's directory is owned by another process (chDB: one process per directory). */
+export class EmbeddedEngineBusyError extends RollupsError {
+  constructor(path: string, cause: unknown) {
+    super(
+      `the embedded ClickHouse at ${path} cannot be opened: another process (a \`rollups worker\`, \`rollups run\`, \`rollups api\` or the demo) owns it. ` +
+        'One process owns the embedded engine: run the worker and the API together with `rollups run`, stop the other process, or set CLICKHOUSE_URL to a ClickHouse server.',
+      { code: 'CLICKHOUSE_DIR_LOCKED', cause },
+    );
+  }
+}
 
 /** The target the configuration names (contract section 2). */
 export function targetOf(cfg: { CLICKHOUSE_URL?: string | undefined; CLICKHOUSE_USER: string; CLICKHOUSE_PASSWORD: string; CLICKHOUSE_PATH: string }): ClickHouseTarget {
@@ -66,7 +78,13 @@ export function openClickHouse(t: ClickHouseTarget): ClickHouseClient {
   const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
   // chdb types its connection against @clickhouse/client-common, which the client now bundles under
   // another path: the shapes are identical, the declarations are not the same symbols.
-  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  let connection: ClientConnection;
+  try {
+    connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'CHDB_CONNECTION') throw err;
+    throw new EmbeddedEngineBusyError(path, err);
+  }
   const client = createClient({ connection });
   embedded = { path, client, users: 1 };
   return shared(embedded);

@@ -11,7 +11,7 @@ import type { DecodedEvent } from '../pipeline/types.js';
 import type { SinkResult } from '../sink/rollup-sink.js';
 import { createValidateStep } from '../pipeline/validate-step.js';
 import { createKafkaSource, type BatchControl, type SourceBatch } from '../source/kafka-source.js';
-import { RollupsError } from '../errors.js';
+import { RollupsError, TopicMissingError } from '../errors.js';
 
 /**
  * Where valid events go. It resolves when they are durable (the rollups sink) — the source commits the
@@ -108,6 +108,14 @@ export function createIngestWorker(o: IngestWorkerOptions) {
     lag,
     async start(): Promise<void> {
       await Promise.all([producer.connect(), admin.connect()]);
+      // The broker may not create topics on demand: a missing one is a clear start-up error, not a
+      // consumer that waits forever or a stack trace.
+      const existing = new Set(await admin.listTopics());
+      const missing = [...o.topics, o.dlqTopic].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await Promise.all([producer.disconnect(), admin.disconnect()]);
+        throw new TopicMissingError(missing[0] as string, `topic${missing.length > 1 ? 's' : ''} ${missing.map((t) => `"${t}"`).join(', ')} do${missing.length > 1 ? '' : 'es'} not exist: create ${missing.length > 1 ? 'them' : 'it'} first (the dead-letter topic too; e.g. rollups produce --create-topic, or kafka-topics.sh)`);
+      }
       lag.start();
       await source.start();
     },

@@ -91,7 +91,13 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
       ready: async () => inGroup && (await client.ping()).success,
     });
   }
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    if (!opts.client) await client.close();
+    throw err;
+  }
   logger.info({ topics: cfg.KAFKA_TOPICS, groupId: cfg.KAFKA_GROUP_ID, database: db }, 'worker started');
   return {
     metrics,
