@@ -34,7 +34,7 @@ export type ChildMessage =
   | { type: 'log'; line: string }
   | { type: 'data'; data: unknown };
 
-export type ParentMessage = { type: 'stop' } | { type: 'go' };
+export type ParentMessage = { type: 'stop' };
 
 export interface RunStageOptions {
   /** Extra node flags (e.g. --cpu-prof). */

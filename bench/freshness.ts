@@ -54,7 +54,8 @@ export async function runFreshness(o: FreshnessOptions): Promise<FreshnessResult
   const groupId = `bench-fresh-${o.runId}`;
   const env = { KAFKA_TOPICS: topic, KAFKA_DLQ_TOPIC: `${topic}.dlq`, KAFKA_GROUP_ID: groupId, LOG_LEVEL: 'warn', CLICKHOUSE_URL: '', CLICKHOUSE_PATH: join(o.runDir, 'fresh') };
   const workerInput: StageInput = { topic, events: 0, groupId, env, options: { keep: o.keep, pollMs: 50 } };
-  const producerInput: StageInput = { topic, events: 0, groupId: '', env, options: { rate: o.rate, seconds: o.seconds + warmup, schemaId, seed: o.seed } };
+  const loadInput: StageInput = { topic, events: 0, groupId: '', env, options: { role: 'load', rate: o.rate, seconds: o.seconds + warmup + 1, schemaId, seed: o.seed } };
+  const markerInput: StageInput = { topic, events: 0, groupId: '', env, options: { role: 'markers', markerMs: 100, seconds: o.seconds + warmup, schemaId } };
 
   let sendToWorker: ((p: ParentMessage) => void) | undefined;
   let ready: () => void = () => undefined;
@@ -69,12 +70,21 @@ export async function runFreshness(o: FreshnessOptions): Promise<FreshnessResult
   });
   try {
     await Promise.race([isReady, workerRun.then(() => undefined)]);
-    const started = Date.now();
-    const prod = await runStage(stagePath('fresh-producer'), producerInput);
+    // The load producer prepares its events first, then says ready and starts; the markers start with it.
+    let markersRun: ReturnType<typeof runStage> | undefined;
+    const loadRun = runStage(stagePath('fresh-producer'), loadInput, {
+      onMessage: (m) => {
+        if (m.type === 'ready') markersRun = runStage(stagePath('fresh-producer'), markerInput);
+      },
+    });
+    const prod = await loadRun;
+    const mk = markersRun ? await markersRun : { result: undefined, data: [] };
     await new Promise((r) => setTimeout(r, tail * 1000));
     sendToWorker?.({ type: 'stop' });
     const w = await workerRun;
-    const markers = ((prod.data[0] as { markers: Marker[] } | undefined)?.markers ?? []).filter((m) => m.sentAt >= started + warmup * 1000);
+    const all = (mk.data[0] as { markers: Marker[] } | undefined)?.markers ?? [];
+    const loadStart = all[0]?.sentAt ?? 0;
+    const markers = all.filter((m) => m.sentAt >= loadStart + warmup * 1000);
     const seen = (w.data[0] as { seen: Record<string, number> } | undefined)?.seen ?? {};
     const delays: number[] = [];
     let missing = 0;
@@ -85,7 +95,7 @@ export async function runFreshness(o: FreshnessOptions): Promise<FreshnessResult
     }
     delays.sort((a, b) => a - b);
     if (w.result) o.log(`worker under load: CPU ${w.result.cpuSeconds.toFixed(1)} s, peak RSS ${Math.round(w.result.peakRssMb)} MB, ${Number(w.result.extra['rowsWritten']).toLocaleString('en-US')} rows for ${w.result.events.toLocaleString('en-US')} events, probe ${Number(w.result.extra['polls'])} polls of ${Number(w.result.extra['meanPollMs']).toFixed(1)} ms`);
-    if (prod.result) o.log(`producer: ${prod.result.events.toLocaleString('en-US')} events in ${prod.result.seconds.toFixed(1)} s, ${Number(prod.result.extra['behindTicks'])} ticks waited for acks`);
+    if (prod.result) o.log(`producer: ${prod.result.events.toLocaleString('en-US')} events in ${prod.result.seconds.toFixed(1)} s (load prepared in ${Number(prod.result.extra['prepSeconds']).toFixed(1)} s before), ${Number(prod.result.extra['behindTicks'])} sends waited for acks, ${Number(prod.result.extra['lateTicks'])} ticks late, CPU ${prod.result.cpuSeconds.toFixed(1)} s; ${all.length} markers (${markers.length} after the ${warmup} s warm-up)`);
     return {
       markers: delays.length, missing,
       p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), maxMs: delays[delays.length - 1] ?? Number.NaN,

@@ -11,7 +11,7 @@
  * SCHEMA_REGISTRY_URL...). The last line printed is one JSON object.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     if (results.d) {
       const x = results.d.extra;
       out(stageLine('(d) peer (CH Kafka engine + MV)', results.d));
-      out(`    kafka_num_consumers ${x['consumers']}, kafka_flush_interval_ms ${x['flushMs']}; ${fmt(Number(x['commits']))} commits; joined ${fmt(Number(x['joinSeconds']), 2)} s and first read ${fmt(Number(x['firstReadSeconds']), 2)} s after the view was attached${x['errors'] ? `; errors: ${x['errors']}` : ''}`);
+      out(`    kafka_num_consumers ${x['consumers']}, kafka_flush_interval_ms ${x['flushMs']}; ${fmt(Number(x['commits']))} commits; ${fmt(Number(x['insertedRows']) - results.d.events)} rows written to its rollup table (${fmt(((Number(x['insertedRows']) - results.d.events) / results.d.events) * 1000, 1)} per 1,000 events; engine InsertedRows minus the consumed messages); joined ${fmt(Number(x['joinSeconds']), 2)} s and first read ${fmt(Number(x['firstReadSeconds']), 2)} s after the view was attached${x['errors'] ? `; errors: ${x['errors']}` : ''}`);
     }
   }
   if (overviews.c && overviews.d) {
@@ -174,9 +174,12 @@ async function main(): Promise<void> {
     mkdirSync(profDir, { recursive: true });
     const r = await runStage(stagePath('pipeline'), base('profile', { CLICKHOUSE_PATH: join(runDir, 'profile') }), { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
     if (r.result) out(stageLine('(c) under --cpu-prof', r.result));
-    for (const f of readdirSync(profDir).filter((n) => n.endsWith('.cpuprofile'))) {
-      out(`  ${join(profDir, f)}`);
-      for (const line of summarizeProfile(join(profDir, f), 25)) out(`    ${line}`);
+    // The largest profile is the main thread's (the others are tsx's loader thread).
+    const files = readdirSync(profDir).filter((n) => n.endsWith('.cpuprofile')).map((n) => join(profDir, n));
+    const main = files.sort((x, y) => statSync(y).size - statSync(x).size)[0];
+    if (main) {
+      out(`  ${main}`);
+      for (const line of summarizeProfile(main, 25)) out(`    ${line}`);
     }
   }
 
@@ -195,6 +198,12 @@ async function main(): Promise<void> {
   out(`c/a ${fmt(ratio ?? NaN, 3)} (target >= 0.8) | c/d ${fmt(peerRatio ?? NaN, 3)} (goal >= 1) | CPU ${fmt(cpuPerM ?? NaN, 2)} s per million events | peak RSS ${fmt(peakRss ?? NaN)} MB (target <= 300)`);
   out(`rows written ${fmt(rowsPer1k ?? NaN, 1)} per 1,000 events (target <= 10) | freshness p50 ${fmt(fresh?.p50Ms ?? NaN)} ms, p99 ${fmt(fresh?.p99Ms ?? NaN)} ms (target p99 <= 2000) | load now ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
   if (!args.keep) rmSync(runDir, { recursive: true, force: true });
+  // The consumer groups of this run are of no further use.
+  const admin = kafka.admin();
+  await admin.connect();
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.endsWith(`-${runId}`));
+  if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+  await admin.disconnect();
   console.log(
     JSON.stringify({
       events: manifest.events,

@@ -18,7 +18,6 @@ export function stageConfig(input: StageInput): Config {
   return loadConfig({ ...process.env, ...input.env });
 }
 
-export const mb = (bytes: number): number => bytes / 1048576;
 
 export async function counterValue(c: Counter<string>): Promise<number> {
   return (await c.get()).values.reduce((s, v) => s + v.value, 0);

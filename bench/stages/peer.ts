@@ -66,6 +66,10 @@ stageMain(async () => {
 
   const consumerInfo = await client.query({ query: `SELECT sum(num_messages_read) AS read, sum(num_commits) AS commits, groupArray(exceptions.text) AS errors FROM system.kafka_consumers WHERE database = '${db}'`, format: 'JSONEachRow' });
   const [info] = await consumerInfo.json<{ read: number | string; commits: number | string; errors: string[][] }>();
+  // Rows the engine inserted: the consumed blocks themselves (one row per message, into the Kafka table that
+  // feeds the view) plus the view's rows into overview_1m.
+  const insRs = await client.query({ query: `SELECT value FROM system.events WHERE event = 'InsertedRows'`, format: 'JSONEachRow' });
+  const [ins] = await insRs.json<{ value: number | string }>();
   await client.command({ query: `DETACH TABLE ${db}.events_kafka` }).catch(() => undefined);
   const overview = await peerOverview(client, db);
   const rowsRs = await client.query({ query: `SELECT count() AS n FROM ${db}.overview_1m`, format: 'JSONEachRow' });
@@ -83,7 +87,7 @@ stageMain(async () => {
       cpuSeconds: m.cpuSeconds, peakRssMb: m.peakRssMb, baselineRssMb: meter.baselineRssMb,
       extra: {
         consumers, flushMs, messagesRead: Number(info?.read ?? 0), commits: Number(info?.commits ?? 0),
-        errors: (info?.errors ?? []).flat().slice(0, 3).join(' | '), rowsAfterMerge: Number(rowsRow?.n ?? 0),
+        errors: (info?.errors ?? []).flat().slice(0, 3).join(' | '), insertedRows: Number(ins?.value ?? 0), rowsAfterMerge: Number(rowsRow?.n ?? 0),
         joinSeconds: (tJoined - tStart) / 1000, firstReadSeconds: (tFirst - tStart) / 1000, meanRssMb: m.meanRssMb, heapPeakMb: m.heapPeakMb,
       },
     },

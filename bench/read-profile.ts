@@ -1,0 +1,183 @@
+/**
+ * Where the time of a range endpoint goes (bench/read.ts): the same read as the route, timed at three
+ * levels: the query service in process (no HTTP), the one SQL statement through the client, and
+ * ClickHouse's own `statistics.elapsed` for it (chDB has no system.query_log). Variants of the
+ * statement show what part of the engine's work costs: without the exact distinct merge, and reading
+ * the rows only.
+ */
+import type { ClickHouseClient } from '../src/clickhouse/client.js';
+import { measuresOf } from '../src/metrics/formula.js';
+import { TRENDS, measuresFor, type MetricSection } from '../src/metrics/mapping.js';
+import { planRead } from '../src/query/plan.js';
+import { resolveTimeSelection } from '../src/query/range.js';
+import type { QueryService } from '../src/query/service.js';
+import { buildLoadQuery, type SqlQuery } from '../src/query/sql.js';
+import { trendsRange } from '../src/query/trends.js';
+import type { TimeRange } from '../src/query/zone.js';
+import { summarize, type Summary } from './read-stats.js';
+
+export interface ProfileCase {
+  label: string;
+  section: MetricSection;
+  period: '30d' | 'today';
+  tz: string;
+}
+
+export interface SqlStats {
+  /** Client round trip (query + JSON parse), ms. */
+  wall: Summary;
+  /** ClickHouse's own elapsed, ms. */
+  engine: Summary;
+  rowsRead: number;
+  bytesRead: number;
+  resultRows: number;
+}
+
+export interface ProfileResult {
+  label: string;
+  measures: number;
+  /** The service call as the route makes it (overview: sections + trends in parallel). */
+  service: Summary;
+  /** The section's load statement. */
+  load: SqlStats;
+  /** The same statement with the exact distinct merge left out. */
+  noDistinct: SqlStats;
+  /** Only reading the selected rows (count of them). */
+  scanOnly: SqlStats;
+  /** The load statement on one thread (max_threads = 1). */
+  oneThread: SqlStats;
+  /** The same read over HTTP, when measured. */
+  http?: Summary;
+  /** Overview only: the trends statement. */
+  trends?: SqlStats;
+}
+
+interface Timed {
+  wallMs: number;
+  engineMs: number;
+  rowsRead: number;
+  bytesRead: number;
+  resultRows: number;
+}
+
+async function timeSql(client: ClickHouseClient, sql: SqlQuery): Promise<Timed> {
+  const t = process.hrtime.bigint();
+  const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSON' });
+  const j = await rs.json<Record<string, unknown>>();
+  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const s = j.statistics;
+  return { wallMs, engineMs: (s?.elapsed ?? Number.NaN) * 1000, rowsRead: s?.rows_read ?? 0, bytesRead: s?.bytes_read ?? 0, resultRows: j.data.length };
+}
+
+async function repeat(client: ClickHouseClient, sql: SqlQuery, n: number): Promise<SqlStats> {
+  await timeSql(client, sql);
+  const runs: Timed[] = [];
+  for (let i = 0; i < n; i++) runs.push(await timeSql(client, sql));
+  const last = runs[runs.length - 1]!;
+  return {
+    wall: summarize(runs.map((r) => r.wallMs)),
+    engine: summarize(runs.map((r) => r.engineMs)),
+    rowsRead: last.rowsRead,
+    bytesRead: last.bytesRead,
+    resultRows: last.resultRows,
+  };
+}
+
+/** The load statement of a section over a range, as the query service builds it. */
+export function loadSql(database: string, orgId: string, measures: readonly string[], range: TimeRange): SqlQuery {
+  const sql = buildLoadQuery({ database, orgId, workspaceId: undefined, measures, plan: planRead(range) });
+  if (sql === undefined) throw new Error('empty plan');
+  return sql;
+}
+
+/** The floor: `SELECT 1` through the same client. */
+export async function floor(client: ClickHouseClient, n: number): Promise<SqlStats> {
+  return repeat(client, { query: 'SELECT 1 AS one', query_params: {} }, n);
+}
+
+export function withoutDistinct(sql: SqlQuery): SqlQuery {
+  if (!sql.query.includes('uniqExactMerge(st)')) throw new Error('the load statement has changed: no uniqExactMerge(st)');
+  return { ...sql, query: sql.query.replace('uniqExactMerge(st)', 'toUInt64(0)') };
+}
+
+export function scanOnly(sql: SqlQuery): SqlQuery {
+  const from = sql.query.indexOf('FROM (');
+  const group = sql.query.indexOf(' GROUP BY');
+  if (from < 0 || group < 0) throw new Error('the load statement has changed');
+  return { ...sql, query: `SELECT count() AS n, sum(cnt) AS c ${sql.query.slice(from, group)}` };
+}
+
+/**
+ * Every variant once per round, in rotation, `n` rounds after one warm-up round: load drift on a shared
+ * machine then affects all of them alike. `http` (optional) is the same read over HTTP, for comparison.
+ */
+export async function profileCase(
+  client: ClickHouseClient,
+  query: QueryService,
+  database: string,
+  orgId: string,
+  nowMs: number,
+  c: ProfileCase,
+  n: number,
+  http?: () => Promise<unknown>,
+): Promise<ProfileResult> {
+  const sel = resolveTimeSelection({ period: c.period, tz: c.tz }, nowMs);
+  const range = { fromMs: sel.fromMs, toMs: sel.toMs };
+  const measures = measuresFor(c.section);
+  const serviceCall = async (): Promise<void> => {
+    if (c.section === 'overview') {
+      await Promise.all([query.sections({ orgId, ...range }, ['overview']), query.trends({ orgId, nowMs })]);
+    } else {
+      await query.sections({ orgId, ...range }, [c.section]);
+    }
+  };
+  const sql = loadSql(database, orgId, measures, range);
+  const statements: Array<[keyof Pick<ProfileResult, 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'trends'>, SqlQuery]> = [
+    ['load', sql],
+    ['noDistinct', withoutDistinct(sql)],
+    ['scanOnly', scanOnly(sql)],
+    ['oneThread', { ...sql, query: `${sql.query}, max_threads = 1` }],
+  ];
+  if (c.section === 'overview') statements.push(['trends', loadSql(database, orgId, [...measuresOf(TRENDS)].sort(), trendsRange(nowMs))]);
+  const timed = new Map<string, Timed[]>(statements.map(([k]) => [k, []]));
+  const service: number[] = [];
+  const overHttp: number[] = [];
+  for (let round = 0; round <= n; round++) {
+    const keep = round > 0;
+    let t = process.hrtime.bigint();
+    await serviceCall();
+    if (keep) service.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (http !== undefined) {
+      t = process.hrtime.bigint();
+      await http();
+      if (keep) overHttp.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    for (const [k, q] of statements) {
+      const r = await timeSql(client, q);
+      if (keep) timed.get(k)!.push(r);
+    }
+  }
+  const stats = (k: string): SqlStats => {
+    const runs = timed.get(k)!;
+    const last = runs[runs.length - 1]!;
+    return {
+      wall: summarize(runs.map((r) => r.wallMs)),
+      engine: summarize(runs.map((r) => r.engineMs)),
+      rowsRead: last.rowsRead,
+      bytesRead: last.bytesRead,
+      resultRows: last.resultRows,
+    };
+  };
+  const out: ProfileResult = {
+    label: c.label,
+    measures: measures.length,
+    service: summarize(service),
+    load: stats('load'),
+    noDistinct: stats('noDistinct'),
+    scanOnly: stats('scanOnly'),
+    oneThread: stats('oneThread'),
+  };
+  if (http !== undefined) out.http = summarize(overHttp);
+  if (c.section === 'overview') out.trends = stats('trends');
+  return out;
+}

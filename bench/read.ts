@@ -1,0 +1,425 @@
+/**
+ * The read benchmark (issue 5, item 5; docs/benchmarks-read.md): p50 / p99 latency of every read-API
+ * endpoint over HTTP, on one tenant with N events (default 10 million) over 30 days, already rolled up,
+ * on the embedded engine. It prints numbers; it is not a test.
+ *
+ *   npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K]
+ *                         [--data DIR]   (default .data/bench-read/chdb)
+ *
+ * 1. Data: unless .data/bench-read/ already holds the rollups of the same N and seed (a marker table
+ *    says so), the rollups of N events of the measured tenant (and 10 % more for two other tenants) are
+ *    built day by day through TumblingWindows and writeRollups, then both rollup tables are merged with
+ *    OPTIMIZE ... FINAL (what background merges do over time). A fresh build is measured once more
+ *    before OPTIMIZE, with P requests per endpoint.
+ * 2. The real API (buildApi over createQueryService) listens on 127.0.0.1, its clock fixed at the end
+ *    of the data; a token for the measured tenant is minted.
+ * 3. Per endpoint: 10 warm-up requests, then R sequential requests (keep-alive); p50 / p99 / max.
+ * 4. Where the time goes for the range endpoints: service call, SQL round trip, the engine's own time
+ *    (K repetitions each; --profile 0 skips it).
+ * The last line printed is one JSON object.
+ */
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { buildApi, ANALYTICS_PREFIX, type ApiApp } from '../src/api/app.js';
+import { mintToken } from '../src/api/token.js';
+import { openClickHouse, type ClickHouseClient } from '../src/clickhouse/client.js';
+import { createLogger } from '../src/ops/logger.js';
+import { createQueryService } from '../src/query/service.js';
+import { localDateOf } from '../src/query/zone.js';
+import { buildRollups, DAY_MS, dropDatabase, findBuilt, writeMarker, type BuildRecord, type DataSpec } from './read-build.js';
+import { ensureDailyTable, runExperiment, type ExperimentCase, type ExperimentResult } from './read-experiments.js';
+import { floor, profileCase, type ProfileCase, type ProfileResult, type SqlStats } from './read-profile.js';
+import { fmtInt, freeG, load1, machine, ms, round2, summarize, table, type Summary } from './read-stats.js';
+
+const USAGE = 'usage: npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K] [--data DIR]';
+const DATABASE = 'bench_read';
+const SECRET = 'bench-read-secret-0123456789abcdef';
+/** The API's clock: the end of the data (a Wednesday morning, UTC). */
+const NOW = Date.parse('2025-11-05T09:37:41.250Z');
+const TENANT = 'bench-org';
+const OTHERS = ['bench-other-1', 'bench-other-2'] as const;
+const WARMUP = 10;
+const TARGET_P99_MS = 50;
+const KTM = 'Asia/Kathmandu';
+
+interface Args {
+  events: number;
+  requests: number;
+  fresh: boolean;
+  seed: number;
+  preRequests: number;
+  profile: number;
+  /** The embedded engine's directory. */
+  data: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { events: 10_000_000, requests: 200, fresh: false, seed: 1, preRequests: 30, profile: 30, data: '.data/bench-read/chdb' };
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} expects a whole number >= ${min}\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const eq = k.indexOf('=');
+    const [flag, inline] = eq > 0 ? [k.slice(0, eq), k.slice(eq + 1)] : [k, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--events': a.events = num(flag, value(), 30_000); break;
+      case '--requests': a.requests = num(flag, value(), 10); break;
+      case '--seed': a.seed = num(flag, value(), 0); break;
+      case '--pre-requests': a.preRequests = num(flag, value(), 0); break;
+      case '--profile': a.profile = num(flag, value(), 0); break;
+      case '--data': a.data = value() ?? ''; if (a.data === '') throw new Error(`--data expects a directory\n${USAGE}`); break;
+      case '--fresh': a.fresh = true; break;
+      case '--help': case '-h': console.log(USAGE); process.exit(0); break;
+      default: throw new Error(`unknown argument ${k}\n${USAGE}`);
+    }
+  }
+  return a;
+}
+
+interface Endpoint {
+  /** Key in the table and the JSON line. */
+  key: string;
+  path: string;
+  params: Record<string, string>;
+  /** One of overview / gates / dashboard: p99 must be under 50 ms. */
+  target: boolean;
+}
+
+function endpoints(): Endpoint[] {
+  const yesterdayKtm = localDateOf(NOW - DAY_MS, KTM);
+  return [
+    { key: 'overview', path: '/overview', params: { period: '30d' }, target: true },
+    { key: 'overview_today', path: '/overview', params: { period: 'today', tz: KTM }, target: true },
+    { key: 'gates', path: '/gates', params: { period: '30d', tz: KTM }, target: true },
+    { key: 'channels', path: '/channels', params: { period: '30d' }, target: false },
+    { key: 'cohorts', path: '/cohorts', params: { period: '30d', tz: KTM }, target: false },
+    { key: 'dashboard', path: '/dashboard', params: { period: '30d' }, target: true },
+    { key: 'events', path: '/events', params: { period: '30d', tz: KTM }, target: false },
+    { key: 'timeseries', path: '/timeseries', params: { metric: 'totalMessages', days: '30' }, target: false },
+    { key: 'volume_by_hour', path: '/volume-by-hour', params: { date: yesterdayKtm, tz: KTM }, target: false },
+    { key: 'export', path: '/export', params: { days: '30', tz: KTM }, target: false },
+  ];
+}
+
+/** The range endpoints' reads, each with the key of the same request in endpoints(). */
+const PROFILE_CASES: Array<ProfileCase & { key: string }> = [
+  { key: 'overview', label: 'overview 30d UTC', section: 'overview', period: '30d', tz: 'UTC' },
+  { key: 'overview_today', label: 'overview today KTM', section: 'overview', period: 'today', tz: KTM },
+  { key: 'gates', label: 'gates 30d KTM', section: 'gates', period: '30d', tz: KTM },
+  { key: 'dashboard', label: 'dashboard 30d UTC', section: 'dashboard', period: '30d', tz: 'UTC' },
+  { key: 'channels', label: 'channels 30d UTC', section: 'channels', period: '30d', tz: 'UTC' },
+  { key: 'cohorts', label: 'cohorts 30d KTM', section: 'cohorts', period: '30d', tz: KTM },
+  { key: 'events', label: 'events 30d KTM', section: 'events', period: '30d', tz: KTM },
+];
+
+const EXPERIMENT_CASES: ExperimentCase[] = [
+  { label: 'overview 30d UTC', what: 'overview', period: '30d', tz: 'UTC' },
+  { label: 'overview trends (last hour)', what: 'trends', period: 'today', tz: 'UTC' },
+  { label: 'overview today KTM', what: 'overview', period: 'today', tz: KTM },
+  { label: 'gates 30d KTM', what: 'gates', period: '30d', tz: KTM },
+  { label: 'dashboard 30d UTC', what: 'dashboard', period: '30d', tz: 'UTC' },
+  { label: 'channels 30d UTC', what: 'channels', period: '30d', tz: 'UTC' },
+  { label: 'cohorts 30d KTM', what: 'cohorts', period: '30d', tz: KTM },
+];
+
+interface Measured {
+  ep: Endpoint;
+  s: Summary;
+  bytes: number;
+  cpuMsPerRequest: number;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+const log = (line = ''): void => console.log(line);
+
+class Http {
+  connections = 0;
+  constructor(
+    readonly base: string,
+    readonly token: string,
+  ) {}
+
+  url(ep: Endpoint): string {
+    const q = new URLSearchParams(ep.params);
+    return `${this.base}${ANALYTICS_PREFIX}${ep.path}?${q}`;
+  }
+
+  /** One request; latency in ms from before fetch to the last byte of the body. */
+  async once(url: string, token = this.token): Promise<{ ms: number; bytes: number; body: string }> {
+    const t = process.hrtime.bigint();
+    const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    const body = await r.text();
+    const elapsed = Number(process.hrtime.bigint() - t) / 1e6;
+    if (r.status !== 200) throw new Error(`${url}: HTTP ${r.status}: ${body.slice(0, 300)}`);
+    return { ms: elapsed, bytes: Buffer.byteLength(body), body };
+  }
+
+  async measure(ep: Endpoint, warmup: number, n: number): Promise<Measured> {
+    const url = this.url(ep);
+    for (let i = 0; i < warmup; i++) await this.once(url);
+    const loadBefore = load1();
+    const cpu = process.cpuUsage();
+    const lat: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const r = await this.once(url);
+      lat.push(r.ms);
+      bytes = r.bytes;
+    }
+    const used = process.cpuUsage(cpu);
+    return { ep, s: summarize(lat), bytes, cpuMsPerRequest: (used.user + used.system) / 1000 / n, loadBefore, loadAfter: load1() };
+  }
+}
+
+async function measureAll(http: Http, warmup: number, n: number, title: string): Promise<Measured[]> {
+  log(`\n${title}: ${warmup} warm-up + ${n} sequential requests per endpoint, keep-alive`);
+  const out: Measured[] = [];
+  for (const ep of endpoints()) {
+    const m = await http.measure(ep, warmup, n);
+    out.push(m);
+    log(`  ${ep.key.padEnd(15)} p50 ${ms(m.s.p50).padStart(6)} ms  p99 ${ms(m.s.p99).padStart(6)} ms  (load ${m.loadBefore} -> ${m.loadAfter})`);
+  }
+  return out;
+}
+
+function latencyTable(rows: Measured[], withTarget: boolean): string {
+  return table(
+    ['endpoint', 'request', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'CPU ms/req', 'bytes', 'load1', ...(withTarget ? ['p99 < 50 ms'] : [])],
+    rows.map((m) => [
+      m.ep.key,
+      `${m.ep.path}?${new URLSearchParams(m.ep.params)}`,
+      ms(m.s.p50),
+      ms(m.s.p99),
+      ms(m.s.max),
+      ms(m.s.mean),
+      ms(m.cpuMsPerRequest),
+      fmtInt(m.bytes),
+      `${m.loadBefore}-${m.loadAfter}`,
+      ...(withTarget ? [m.ep.target ? (m.s.p99 < TARGET_P99_MS ? 'met' : 'NOT met') : ''] : []),
+    ]),
+  );
+}
+
+interface TableStats {
+  table: string;
+  rows: number;
+  tenantRows: number;
+  parts: number;
+  bytes: number;
+}
+
+async function tableStats(client: ClickHouseClient): Promise<TableStats[]> {
+  const out: TableStats[] = [];
+  for (const t of ['rollup_1m', 'rollup_15m']) {
+    const rs = await client.query({
+      query: `SELECT count() AS rows, countIf(org_id = {org:String}) AS tenant FROM ${DATABASE}.${t}`,
+      query_params: { org: TENANT },
+      format: 'JSONEachRow',
+    });
+    const [r] = await rs.json<{ rows: number | string; tenant: number | string }>();
+    const ps = await client.query({
+      query: `SELECT count() AS parts, sum(bytes_on_disk) AS bytes FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active`,
+      query_params: { db: DATABASE, t },
+      format: 'JSONEachRow',
+    });
+    const [p] = await ps.json<{ parts: number | string; bytes: number | string }>();
+    out.push({ table: t, rows: Number(r?.rows ?? 0), tenantRows: Number(r?.tenant ?? 0), parts: Number(p?.parts ?? 0), bytes: Number(p?.bytes ?? 0) });
+  }
+  return out;
+}
+
+function printTableStats(stats: TableStats[], when: string): void {
+  log(`rollup tables ${when}:`);
+  log(
+    table(
+      ['table', 'rows', `rows of ${TENANT}`, 'active parts', 'MiB on disk'],
+      stats.map((s) => [s.table, fmtInt(s.rows), fmtInt(s.tenantRows), fmtInt(s.parts), (s.bytes / 2 ** 20).toFixed(1)]),
+    ),
+  );
+}
+
+async function optimize(client: ClickHouseClient): Promise<number> {
+  log('\nOPTIMIZE TABLE ... FINAL on rollup_1m and rollup_15m (merges every partial row of a key into one, as');
+  log('background merges of a real deployment do over time; reads are then measured on merged parts)');
+  const t = performance.now();
+  for (const name of ['rollup_1m', 'rollup_15m']) {
+    const a = performance.now();
+    await client.command({ query: `OPTIMIZE TABLE ${DATABASE}.${name} FINAL` });
+    log(`  ${name}: ${((performance.now() - a) / 1000).toFixed(1)} s`);
+  }
+  return (performance.now() - t) / 1000;
+}
+
+function printBuild(rec: Omit<BuildRecord, 'built_at' | 'optimize_seconds'> & { optimize_seconds?: number }, reused: boolean): void {
+  log(`${reused ? 'data built earlier' : 'build'}: ${fmtInt(rec.events)} events of ${TENANT} + ${fmtInt(rec.other_events)} of ${rec.others} over ${rec.days} days, seed ${rec.seed}`);
+  log(
+    `  ${rec.build_seconds.toFixed(1)} s (${fmtInt((rec.events + rec.other_events) / rec.build_seconds)} events/s): generate ${rec.generate_seconds.toFixed(1)} s, ` +
+      `window ${rec.window_seconds.toFixed(1)} s, waiting for inserts ${rec.write_wait_seconds.toFixed(1)} s; ${rec.inserts} inserts, ${fmtInt(rec.partial_rows)} partial rows` +
+      (rec.optimize_seconds !== undefined ? `; OPTIMIZE FINAL ${rec.optimize_seconds.toFixed(1)} s` : ''),
+  );
+}
+
+function sqlLine(name: string, s: SqlStats): string[] {
+  return [name, ms(s.wall.p50), ms(s.wall.p99), ms(s.engine.p50), ms(s.engine.p99), fmtInt(s.rowsRead), (s.bytesRead / 2 ** 20).toFixed(1), fmtInt(s.resultRows)];
+}
+
+function printProfile(results: ProfileResult[], floor: SqlStats): void {
+  log('\nwhere the time goes: the request over HTTP, the service call as the route makes it (in process), its SQL');
+  log("through the client (wall) and ClickHouse's own elapsed (engine); variants: without uniqExactMerge, only");
+  log('reading the rows, on one thread. Interleaved: each round runs every line once, so load drift hits all alike.');
+  const rows: string[][] = [sqlLine('SELECT 1 (the floor of any statement)', floor)];
+  for (const r of results) {
+    if (r.http !== undefined) rows.push([`${r.label}: over HTTP`, ms(r.http.p50), ms(r.http.p99), '', '', '', '', '']);
+    rows.push([`  service call (${r.measures} measures)`, ms(r.service.p50), ms(r.service.p99), '', '', '', '', '']);
+    rows.push(sqlLine('  load statement', r.load));
+    rows.push(sqlLine('  same, no distinct merge', r.noDistinct));
+    rows.push(sqlLine('  only reading the rows', r.scanOnly));
+    rows.push(sqlLine('  load statement, max_threads = 1', r.oneThread));
+    if (r.trends !== undefined) rows.push(sqlLine('  trends statement (last hour)', r.trends));
+  }
+  log(table(['what', 'wall p50', 'wall p99', 'engine p50', 'engine p99', 'rows read', 'MiB read', 'result rows'], rows));
+}
+
+function printExperiments(results: ExperimentResult[]): void {
+  log("\nexperiments (not the API's path): ClickHouse's own time of the same read written other ways; 'same' =");
+  log('the evaluated answer equals the current statement\'s');
+  const rows: string[][] = [];
+  for (const r of results) {
+    for (const v of r.variants) rows.push([r.label, v.name, ms(v.engine.p50), ms(v.engine.p99), v.same ? 'yes' : 'NO']);
+  }
+  log(table(['read', 'statement', 'engine p50', 'engine p99', 'same'], rows));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const m = machine();
+  log(`read benchmark: ${fmtInt(args.events)} events, ${args.requests} requests per endpoint, seed ${args.seed}`);
+  log(`machine: ${m.nproc} CPUs (${m.cpu}), ${m.memTotalGiB} GiB RAM (${m.memFreeGiB} free), node ${m.node}`);
+  log(`uptime: ${m.uptime}`);
+  log(freeG());
+
+  const DATA_DIR = resolve(args.data);
+  const client = openClickHouse({ path: DATA_DIR });
+  const vs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
+  log(`engine: embedded ClickHouse (chDB) ${(await vs.json<{ v: string }>())[0]?.v ?? '?'} at ${DATA_DIR}, database ${DATABASE}`);
+
+  const spec: DataSpec = {
+    database: DATABASE, events: args.events, seed: args.seed, days: 30, nowMs: NOW, tenant: TENANT, workspaces: 3,
+    others: OTHERS, otherShare: 0.1, flushEvery: 100_000,
+  };
+  if (args.fresh) log('--fresh: dropping the earlier data');
+  let built = args.fresh ? undefined : await findBuilt(client, spec);
+
+  const query = createQueryService({ client, database: DATABASE });
+  let app: ApiApp | undefined;
+  let http: Http | undefined;
+  const startApi = async (): Promise<Http> => {
+    app = buildApi({ query, jwtSecret: SECRET, logger: createLogger('warn'), now: () => NOW });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const token = await mintToken({ secret: SECRET, orgId: TENANT, ttlSeconds: 3600, nowMs: NOW });
+    const h = new Http(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, token);
+    app.server.on('connection', () => h.connections++);
+    log(`API: ${h.base}${ANALYTICS_PREFIX}, now fixed at ${new Date(NOW).toISOString()}, token for ${TENANT}`);
+    return h;
+  };
+
+  let before: Measured[] | undefined;
+  let beforeStats: TableStats[] | undefined;
+  if (built === undefined) {
+    await dropDatabase(client, DATABASE);
+    log(`\nbuilding the rollups (day by day, window flushed every ${fmtInt(spec.flushEvery)} events, one insert per flush)`);
+    const b = await buildRollups(client, spec, log);
+    printBuild(b, false);
+    beforeStats = await tableStats(client);
+    printTableStats(beforeStats, 'after the build, before OPTIMIZE (background merges may still run)');
+    if (args.preRequests > 0) {
+      http = await startApi();
+      before = await measureAll(http, 3, args.preRequests, 'before OPTIMIZE');
+      log(latencyTable(before, false));
+      printTableStats(await tableStats(client), 'after the pre-OPTIMIZE pass');
+    }
+    const optimizeSeconds = await optimize(client);
+    built = { ...b, optimize_seconds: optimizeSeconds, built_at: new Date().toISOString() };
+    await writeMarker(client, spec, built);
+  } else {
+    log(`\nreusing the rollups in ${DATA_DIR} (marker: N ${fmtInt(built.events)}, seed ${built.seed}, built ${built.built_at}); --fresh rebuilds`);
+    printBuild(built, true);
+  }
+  const stats = await tableStats(client);
+  printTableStats(stats, 'measured (after OPTIMIZE FINAL)');
+
+  http ??= await startApi();
+  // What the tenant sees, and that the tenant filter holds: another tenant's token sees its own, smaller numbers.
+  const ov = JSON.parse((await http.once(http.url(endpoints()[0]!))).body) as { metrics: Record<string, unknown> };
+  const otherToken = await mintToken({ secret: SECRET, orgId: OTHERS[0], ttlSeconds: 3600, nowMs: NOW });
+  const ovOther = JSON.parse((await http.once(http.url(endpoints()[0]!), otherToken)).body) as { metrics: Record<string, unknown> };
+  log(`overview 30d of ${TENANT}: ${JSON.stringify(ov.metrics)}`);
+  log(`overview 30d of ${OTHERS[0]}: ${JSON.stringify(ovOther.metrics)}`);
+
+  const after = await measureAll(http, WARMUP, args.requests, 'measured');
+  log(`\nlatency over HTTP, ${args.requests} sequential requests after ${WARMUP} warm-up, on merged rollups of ${fmtInt(args.events)} events (${http.connections} HTTP connection(s) in all):`);
+  log(latencyTable(after, true));
+  if (before !== undefined) {
+    log(`\nbefore OPTIMIZE (${args.preRequests} requests each, after 3 warm-up; p99 of ${args.preRequests} is close to the max):`);
+    log(latencyTable(before, false));
+  }
+
+  const profiles: ProfileResult[] = [];
+  const experiments: ExperimentResult[] = [];
+  if (args.profile > 0) {
+    const floorStats = await floor(client, args.profile);
+    for (const c of PROFILE_CASES) {
+      const ep = endpoints().find((e) => e.key === c.key);
+      if (ep === undefined) throw new Error(`no endpoint ${c.key}`);
+      const h = http;
+      const url = h.url(ep);
+      profiles.push(await profileCase(client, query, DATABASE, TENANT, NOW, c, args.profile, () => h.once(url)));
+    }
+    printProfile(profiles, floorStats);
+    const daily = await ensureDailyTable(client, DATABASE);
+    log(`\ndaily grain for the experiments: ${DATABASE}.exp_rollup_1d, ${fmtInt(daily.rows)} rows` + (daily.seconds > 0 ? ` (built from rollup_15m in ${daily.seconds.toFixed(1)} s)` : ' (built earlier)'));
+    for (const c of EXPERIMENT_CASES) experiments.push(await runExperiment(client, DATABASE, TENANT, NOW, c, args.profile));
+    printExperiments(experiments);
+  }
+
+  const end = machine();
+  log(`\nload average at the end: ${end.load.join(', ')} (${end.nproc} CPUs)`);
+  const targets = after.filter((x) => x.ep.target);
+  const met = targets.every((x) => x.s.p99 < TARGET_P99_MS);
+  log(`target p99 < ${TARGET_P99_MS} ms for overview, gates, dashboard: ${met ? 'met' : 'NOT met'} (${targets.map((x) => `${x.ep.key} ${ms(x.s.p99)}`).join(', ')})`);
+
+  await app?.close();
+  await client.close();
+  const json = {
+    events: args.events,
+    requests: args.requests,
+    seed: args.seed,
+    endpoints: Object.fromEntries(after.map((x) => [x.ep.key, { p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99), max_ms: round2(x.s.max) }])),
+    ...(before !== undefined
+      ? { before_optimize: Object.fromEntries(before.map((x) => [x.ep.key, { p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99) }])) }
+      : {}),
+    ...(profiles.length > 0
+      ? {
+          profile_engine_ms: Object.fromEntries(profiles.map((p) => [p.label, { p50: round2(p.load.engine.p50), p99: round2(p.load.engine.p99) }])),
+          experiments_engine_p99_ms: Object.fromEntries(experiments.map((e) => [e.label, Object.fromEntries(e.variants.map((v) => [v.name, round2(v.engine.p99)]))])),
+        }
+      : {}),
+    target_p99_ms: TARGET_P99_MS,
+    target_met: met,
+    build_seconds: round2(built.build_seconds),
+    optimize_seconds: round2(built.optimize_seconds),
+    rows: Object.fromEntries(stats.map((s) => [s.table, s.rows])),
+    machine: { nproc: m.nproc, load_start: m.load, load_end: end.load },
+  };
+  console.log(JSON.stringify(json));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
