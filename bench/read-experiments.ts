@@ -19,7 +19,7 @@ import { resolveTimeSelection } from '../src/query/range.js';
 import { readLoadedRows, type SqlQuery } from '../src/query/sql.js';
 import { trendsRange } from '../src/query/trends.js';
 import { DAY_MS, QUARTER_MS, type TimeRange } from '../src/query/zone.js';
-import { loadSql } from './read-profile.js';
+import { cpuSince, loadSql } from './read-profile.js';
 import { summarize, type Summary } from './read-stats.js';
 
 export const DAILY_TABLE = 'exp_rollup_1d';
@@ -168,10 +168,11 @@ export function experimentSql(db: string, orgId: string, spec: Spec, range: Time
   return { query: `${parts.join(' UNION ALL ')} SETTINGS force_grouping_standard_compatibility = 1`, query_params: params };
 }
 
-async function run(client: ClickHouseClient, sql: SqlQuery): Promise<{ engineMs: number; rows: Record<string, unknown>[] }> {
+async function run(client: ClickHouseClient, sql: SqlQuery): Promise<{ engineMs: number; cpuMs: number; rows: Record<string, unknown>[] }> {
+  const cpu = process.cpuUsage();
   const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSON' });
   const j = await rs.json<Record<string, unknown>>();
-  return { engineMs: (j.statistics?.elapsed ?? Number.NaN) * 1000, rows: j.data };
+  return { engineMs: (j.statistics?.elapsed ?? Number.NaN) * 1000, cpuMs: cpuSince(cpu), rows: j.data };
 }
 
 export interface ExperimentCase {
@@ -184,7 +185,7 @@ export interface ExperimentCase {
 
 export interface ExperimentResult {
   label: string;
-  variants: Array<{ name: string; engine: Summary; same: boolean }>;
+  variants: Array<{ name: string; engine: Summary; cpu: Summary; same: boolean }>;
 }
 
 /** The evaluated answer, numbers to 12 significant digits (sums may be added in another order). */
@@ -207,13 +208,17 @@ export async function runExperiment(client: ClickHouseClient, db: string, orgId:
   ];
   // Interleaved rounds (one warm-up round, then n), so load drift hits every variant alike.
   const times = variants.map((): number[] => []);
+  const cpus = variants.map((): number[] => []);
   const same = variants.map(() => true);
   for (let round = 0; round <= n; round++) {
     for (let v = 0; v < variants.length; v++) {
       const r = await run(client, variants[v]![1]);
       if (round === 0) same[v] = answer(c.what, r.rows) === reference;
-      else times[v]!.push(r.engineMs);
+      else {
+        times[v]!.push(r.engineMs);
+        cpus[v]!.push(r.cpuMs);
+      }
     }
   }
-  return { label: c.label, variants: variants.map(([name], v) => ({ name, engine: summarize(times[v]!), same: same[v]! })) };
+  return { label: c.label, variants: variants.map(([name], v) => ({ name, engine: summarize(times[v]!), cpu: summarize(cpus[v]!), same: same[v]! })) };
 }

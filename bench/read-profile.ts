@@ -28,6 +28,8 @@ export interface SqlStats {
   wall: Summary;
   /** ClickHouse's own elapsed, ms. */
   engine: Summary;
+  /** CPU time of this process (the engine runs in it) during the statement, ms: less sensitive to other load. */
+  cpu: Summary;
   rowsRead: number;
   bytesRead: number;
   resultRows: number;
@@ -38,6 +40,7 @@ export interface ProfileResult {
   measures: number;
   /** The service call as the route makes it (overview: sections + trends in parallel). */
   service: Summary;
+  serviceCpu: Summary;
   /** The section's load statement. */
   load: SqlStats;
   /** The same statement with the exact distinct merge left out. */
@@ -46,41 +49,56 @@ export interface ProfileResult {
   scanOnly: SqlStats;
   /** The load statement on one thread (max_threads = 1). */
   oneThread: SqlStats;
-  /** The same read over HTTP, when measured. */
+  /** The same read over HTTP, when measured (client and server are this process: CPU covers both). */
   http?: Summary;
+  httpCpu?: Summary;
   /** Overview only: the trends statement. */
   trends?: SqlStats;
 }
 
 interface Timed {
   wallMs: number;
+  cpuMs: number;
   engineMs: number;
   rowsRead: number;
   bytesRead: number;
   resultRows: number;
 }
 
+/** CPU time (user + system) of this process since `from`, ms. */
+export const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
+};
+
 async function timeSql(client: ClickHouseClient, sql: SqlQuery): Promise<Timed> {
+  const cpu = process.cpuUsage();
   const t = process.hrtime.bigint();
   const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSON' });
   const j = await rs.json<Record<string, unknown>>();
   const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const cpuMs = cpuSince(cpu);
   const s = j.statistics;
-  return { wallMs, engineMs: (s?.elapsed ?? Number.NaN) * 1000, rowsRead: s?.rows_read ?? 0, bytesRead: s?.bytes_read ?? 0, resultRows: j.data.length };
+  return { wallMs, cpuMs, engineMs: (s?.elapsed ?? Number.NaN) * 1000, rowsRead: s?.rows_read ?? 0, bytesRead: s?.bytes_read ?? 0, resultRows: j.data.length };
+}
+
+function toStats(runs: readonly Timed[]): SqlStats {
+  const last = runs[runs.length - 1]!;
+  return {
+    wall: summarize(runs.map((r) => r.wallMs)),
+    engine: summarize(runs.map((r) => r.engineMs)),
+    cpu: summarize(runs.map((r) => r.cpuMs)),
+    rowsRead: last.rowsRead,
+    bytesRead: last.bytesRead,
+    resultRows: last.resultRows,
+  };
 }
 
 async function repeat(client: ClickHouseClient, sql: SqlQuery, n: number): Promise<SqlStats> {
   await timeSql(client, sql);
   const runs: Timed[] = [];
   for (let i = 0; i < n; i++) runs.push(await timeSql(client, sql));
-  const last = runs[runs.length - 1]!;
-  return {
-    wall: summarize(runs.map((r) => r.wallMs)),
-    engine: summarize(runs.map((r) => r.engineMs)),
-    rowsRead: last.rowsRead,
-    bytesRead: last.bytesRead,
-    resultRows: last.resultRows,
-  };
+  return toStats(runs);
 }
 
 /** The load statement of a section over a range, as the query service builds it. */
@@ -141,43 +159,47 @@ export async function profileCase(
   if (c.section === 'overview') statements.push(['trends', loadSql(database, orgId, [...measuresOf(TRENDS)].sort(), trendsRange(nowMs))]);
   const timed = new Map<string, Timed[]>(statements.map(([k]) => [k, []]));
   const service: number[] = [];
+  const serviceCpu: number[] = [];
   const overHttp: number[] = [];
+  const httpCpu: number[] = [];
   for (let round = 0; round <= n; round++) {
     const keep = round > 0;
+    let cpu = process.cpuUsage();
     let t = process.hrtime.bigint();
     await serviceCall();
-    if (keep) service.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (keep) {
+      service.push(Number(process.hrtime.bigint() - t) / 1e6);
+      serviceCpu.push(cpuSince(cpu));
+    }
     if (http !== undefined) {
+      cpu = process.cpuUsage();
       t = process.hrtime.bigint();
       await http();
-      if (keep) overHttp.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (keep) {
+        overHttp.push(Number(process.hrtime.bigint() - t) / 1e6);
+        httpCpu.push(cpuSince(cpu));
+      }
     }
     for (const [k, q] of statements) {
       const r = await timeSql(client, q);
       if (keep) timed.get(k)!.push(r);
     }
   }
-  const stats = (k: string): SqlStats => {
-    const runs = timed.get(k)!;
-    const last = runs[runs.length - 1]!;
-    return {
-      wall: summarize(runs.map((r) => r.wallMs)),
-      engine: summarize(runs.map((r) => r.engineMs)),
-      rowsRead: last.rowsRead,
-      bytesRead: last.bytesRead,
-      resultRows: last.resultRows,
-    };
-  };
+  const stats = (k: string): SqlStats => toStats(timed.get(k)!);
   const out: ProfileResult = {
     label: c.label,
     measures: measures.length,
     service: summarize(service),
+    serviceCpu: summarize(serviceCpu),
     load: stats('load'),
     noDistinct: stats('noDistinct'),
     scanOnly: stats('scanOnly'),
     oneThread: stats('oneThread'),
   };
-  if (http !== undefined) out.http = summarize(overHttp);
+  if (http !== undefined) {
+    out.http = summarize(overHttp);
+    out.httpCpu = summarize(httpCpu);
+  }
   if (c.section === 'overview') out.trends = stats('trends');
   return out;
 }

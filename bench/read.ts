@@ -265,24 +265,25 @@ function printBuild(rec: Omit<BuildRecord, 'built_at' | 'optimize_seconds'> & { 
 }
 
 function sqlLine(name: string, s: SqlStats): string[] {
-  return [name, ms(s.wall.p50), ms(s.wall.p99), ms(s.engine.p50), ms(s.engine.p99), fmtInt(s.rowsRead), (s.bytesRead / 2 ** 20).toFixed(1), fmtInt(s.resultRows)];
+  return [name, ms(s.wall.p50), ms(s.wall.p99), ms(s.engine.p50), ms(s.engine.p99), ms(s.cpu.p50), fmtInt(s.rowsRead), (s.bytesRead / 2 ** 20).toFixed(1), fmtInt(s.resultRows)];
 }
 
 function printProfile(results: ProfileResult[], floor: SqlStats): void {
   log('\nwhere the time goes: the request over HTTP, the service call as the route makes it (in process), its SQL');
   log("through the client (wall) and ClickHouse's own elapsed (engine); variants: without uniqExactMerge, only");
   log('reading the rows, on one thread. Interleaved: each round runs every line once, so load drift hits all alike.');
+  log('CPU = CPU time of this process (it hosts the engine) during the call: what the work costs, whatever the load.');
   const rows: string[][] = [sqlLine('SELECT 1 (the floor of any statement)', floor)];
   for (const r of results) {
-    if (r.http !== undefined) rows.push([`${r.label}: over HTTP`, ms(r.http.p50), ms(r.http.p99), '', '', '', '', '']);
-    rows.push([`  service call (${r.measures} measures)`, ms(r.service.p50), ms(r.service.p99), '', '', '', '', '']);
+    if (r.http !== undefined) rows.push([`${r.label}: over HTTP`, ms(r.http.p50), ms(r.http.p99), '', '', ms(r.httpCpu?.p50 ?? Number.NaN), '', '', '']);
+    rows.push([`  service call (${r.measures} measures)`, ms(r.service.p50), ms(r.service.p99), '', '', ms(r.serviceCpu.p50), '', '', '']);
     rows.push(sqlLine('  load statement', r.load));
     rows.push(sqlLine('  same, no distinct merge', r.noDistinct));
     rows.push(sqlLine('  only reading the rows', r.scanOnly));
     rows.push(sqlLine('  load statement, max_threads = 1', r.oneThread));
     if (r.trends !== undefined) rows.push(sqlLine('  trends statement (last hour)', r.trends));
   }
-  log(table(['what', 'wall p50', 'wall p99', 'engine p50', 'engine p99', 'rows read', 'MiB read', 'result rows'], rows));
+  log(table(['what', 'wall p50', 'wall p99', 'engine p50', 'engine p99', 'CPU p50', 'rows read', 'MiB read', 'result rows'], rows));
 }
 
 function printExperiments(results: ExperimentResult[]): void {
@@ -290,9 +291,9 @@ function printExperiments(results: ExperimentResult[]): void {
   log('the evaluated answer equals the current statement\'s');
   const rows: string[][] = [];
   for (const r of results) {
-    for (const v of r.variants) rows.push([r.label, v.name, ms(v.engine.p50), ms(v.engine.p99), v.same ? 'yes' : 'NO']);
+    for (const v of r.variants) rows.push([r.label, v.name, ms(v.engine.p50), ms(v.engine.p99), ms(v.cpu.p50), v.same ? 'yes' : 'NO']);
   }
-  log(table(['read', 'statement', 'engine p50', 'engine p99', 'same'], rows));
+  log(table(['read', 'statement', 'engine p50', 'engine p99', 'CPU p50', 'same'], rows));
 }
 
 async function main(): Promise<void> {

@@ -104,7 +104,11 @@ describe('crash: SIGKILL while consuming', () => {
     await feeding;
     await producer.disconnect();
 
-    current = spawnWorker(w);
+    const last = spawnWorker(w);
+    current = last;
+    // Joined (and its signal handlers installed) before the lag check: the previous run may have
+    // committed everything already, and a SIGTERM before start-up completes is not a graceful stop.
+    await waitFor(() => last.output().includes('joined the consumer group'), 60_000, 'the worker to join its group');
     await waitForLag(topic, w.groupId, 180_000);
     current.child.kill('SIGTERM');
     expect(await current.exited).toBe(0);
