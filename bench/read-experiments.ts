@@ -2,11 +2,12 @@
  * Experiments of the read benchmark (bench/read.ts): not the API's path, but the same reads written
  * two other ways, on the same data, to size the improvements proposed in docs/benchmarks-read.md.
  *
- *  - "kind-aware" statement: count and sum measures are grouped by (measure, dim) without touching the
- *    `ids` column (their totals are the sum of their dims, which AggregateMeasureStore already does);
- *    a distinct measure merges its id sets per dim only when the section reads it per dim (channels,
- *    cohorts), otherwise only its total (overview). Same numbers, checked against the current
- *    statement through the same evaluator.
+ *  - "kind-aware" statement: measures the section never reads as a distinct count (every count and sum
+ *    measure, and a distinct measure read only as a count, as the trends do) are grouped by
+ *    (measure, dim) without touching the `ids` column (their totals are the sum of their dims, which
+ *    AggregateMeasureStore already does); a distinct measure merges its id sets per dim only when the
+ *    section reads it per dim (channels, cohorts), otherwise only its total (overview). Same numbers,
+ *    checked against the current statement through the same evaluator.
  *  - a daily grain: `exp_rollup_1d`, built here once from `rollup_15m` (whole UTC days), read for the
  *    whole days of a range, with quarter hours and minutes at the edges.
  */
@@ -68,23 +69,23 @@ function splitRange(r: TimeRange, daily: boolean): Sources {
   return { days: [{ fromMs: d0, toMs: d1 }], quarters, minutes };
 }
 
-/** Distinct measures the spec reads per dim value (not only as totals). */
-function distinctPerDim(spec: Spec, into = new Set<string>()): Set<string> {
+/** How the spec reads distinct counts: measure -> true when per dim value, false when only as the total. */
+function distinctReads(spec: Spec, into = new Map<string, boolean>()): Map<string, boolean> {
   if (!isExpr(spec)) {
-    for (const sub of Object.values(spec)) distinctPerDim(sub, into);
+    for (const sub of Object.values(spec)) distinctReads(sub, into);
     return into;
   }
   switch (spec.op) {
     case 'distinct':
-      if (spec.dim !== undefined) into.add(spec.measure);
+      into.set(spec.measure, (into.get(spec.measure) ?? false) || spec.dim !== undefined);
       break;
     case 'ratio':
-      distinctPerDim(spec.num, into);
-      distinctPerDim(spec.den, into);
+      distinctReads(spec.num, into);
+      distinctReads(spec.den, into);
       break;
     case 'groups':
     case 'groupsFrom':
-      distinctPerDim(spec.each, into);
+      distinctReads(spec.each, into);
       break;
     default:
       break;
@@ -139,10 +140,12 @@ export function experimentSql(db: string, orgId: string, spec: Spec, range: Time
         `FROM (${union('measure, dim, count AS cnt, sum AS val, ids AS st', 'm')}) GROUP BY GROUPING SETS ((measure, dim), (measure))`,
     );
   } else {
-    const perDim = distinctPerDim(spec);
-    const plain = measures.filter((m) => kindOf(m) !== 'distinct');
-    const dTotals = measures.filter((m) => kindOf(m) === 'distinct' && !perDim.has(m));
-    const dDims = measures.filter((m) => kindOf(m) === 'distinct' && perDim.has(m));
+    // A measure the spec never reads as a distinct count needs no id sets, whatever its kind (the
+    // trends read escalated_conversations as a count).
+    const reads = distinctReads(spec);
+    const plain = measures.filter((m) => kindOf(m) !== 'distinct' || !reads.has(m));
+    const dTotals = measures.filter((m) => kindOf(m) === 'distinct' && reads.get(m) === false);
+    const dDims = measures.filter((m) => kindOf(m) === 'distinct' && reads.get(m) === true);
     if (plain.length > 0) {
       params.mp = plain;
       parts.push(

@@ -49,6 +49,8 @@ export interface ProfileResult {
   scanOnly: SqlStats;
   /** The load statement on one thread (max_threads = 1). */
   oneThread: SqlStats;
+  /** Planning only: EXPLAIN PLAN of the load statement (parse, analyze, plan; no row read). */
+  planOnly: SqlStats;
   /** The same read over HTTP, when measured (client and server are this process: CPU covers both). */
   http?: Summary;
   httpCpu?: Summary;
@@ -150,11 +152,12 @@ export async function profileCase(
     }
   };
   const sql = loadSql(database, orgId, measures, range);
-  const statements: Array<[keyof Pick<ProfileResult, 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'trends'>, SqlQuery]> = [
+  const statements: Array<[keyof Pick<ProfileResult, 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'planOnly' | 'trends'>, SqlQuery]> = [
     ['load', sql],
     ['noDistinct', withoutDistinct(sql)],
     ['scanOnly', scanOnly(sql)],
     ['oneThread', { ...sql, query: `${sql.query}, max_threads = 1` }],
+    ['planOnly', { ...sql, query: `EXPLAIN PLAN ${sql.query}` }],
   ];
   if (c.section === 'overview') statements.push(['trends', loadSql(database, orgId, [...measuresOf(TRENDS)].sort(), trendsRange(nowMs))]);
   const timed = new Map<string, Timed[]>(statements.map(([k]) => [k, []]));
@@ -195,6 +198,7 @@ export async function profileCase(
     noDistinct: stats('noDistinct'),
     scanOnly: stats('scanOnly'),
     oneThread: stats('oneThread'),
+    planOnly: stats('planOnly'),
   };
   if (http !== undefined) {
     out.http = summarize(overHttp);

@@ -271,7 +271,8 @@ function sqlLine(name: string, s: SqlStats): string[] {
 function printProfile(results: ProfileResult[], floor: SqlStats): void {
   log('\nwhere the time goes: the request over HTTP, the service call as the route makes it (in process), its SQL');
   log("through the client (wall) and ClickHouse's own elapsed (engine); variants: without uniqExactMerge, only");
-  log('reading the rows, on one thread. Interleaved: each round runs every line once, so load drift hits all alike.');
+  log('reading the rows, on one thread, planning only. Interleaved: each round runs every line once, so load drift');
+  log('hits all alike.');
   log('CPU = CPU time of this process (it hosts the engine) during the call: what the work costs, whatever the load.');
   const rows: string[][] = [sqlLine('SELECT 1 (the floor of any statement)', floor)];
   for (const r of results) {
@@ -281,6 +282,7 @@ function printProfile(results: ProfileResult[], floor: SqlStats): void {
     rows.push(sqlLine('  same, no distinct merge', r.noDistinct));
     rows.push(sqlLine('  only reading the rows', r.scanOnly));
     rows.push(sqlLine('  load statement, max_threads = 1', r.oneThread));
+    rows.push(sqlLine('  planning only (EXPLAIN PLAN)', r.planOnly));
     if (r.trends !== undefined) rows.push(sqlLine('  trends statement (last hour)', r.trends));
   }
   log(table(['what', 'wall p50', 'wall p99', 'engine p50', 'engine p99', 'CPU p50', 'rows read', 'MiB read', 'result rows'], rows));
