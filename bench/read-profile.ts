@@ -6,8 +6,8 @@
  * the rows only.
  */
 import type { ClickHouseClient } from '../src/clickhouse/client.js';
-import { measuresOf } from '../src/metrics/formula.js';
-import { TRENDS, measuresFor, type MetricSection } from '../src/metrics/mapping.js';
+import { distinctReads, measuresOf, type Spec } from '../src/metrics/formula.js';
+import { METRICS, TRENDS, measuresFor, type MetricSection } from '../src/metrics/mapping.js';
 import { planRead } from '../src/query/plan.js';
 import { resolveTimeSelection } from '../src/query/range.js';
 import type { QueryService } from '../src/query/service.js';
@@ -104,8 +104,9 @@ async function repeat(client: ClickHouseClient, sql: SqlQuery, n: number): Promi
 }
 
 /** The load statement of a section over a range, as the query service builds it. */
-export function loadSql(database: string, orgId: string, measures: readonly string[], range: TimeRange): SqlQuery {
-  const sql = buildLoadQuery({ database, orgId, workspaceId: undefined, measures, plan: planRead(range) });
+export function loadSql(database: string, orgId: string, spec: Spec, range: TimeRange): SqlQuery {
+  const measures = [...measuresOf(spec)].sort();
+  const sql = buildLoadQuery({ database, orgId, workspaceId: undefined, measures, distinct: distinctReads(spec), plan: planRead(range) });
   if (sql === undefined) throw new Error('empty plan');
   return sql;
 }
@@ -116,8 +117,8 @@ export async function floor(client: ClickHouseClient, n: number): Promise<SqlSta
 }
 
 export function withoutDistinct(sql: SqlQuery): SqlQuery {
-  if (!sql.query.includes('uniqExactMerge(st)')) throw new Error('the load statement has changed: no uniqExactMerge(st)');
-  return { ...sql, query: sql.query.replace('uniqExactMerge(st)', 'toUInt64(0)') };
+  // A statement without distinct reads is its own variant.
+  return { ...sql, query: sql.query.replaceAll('uniqExactMerge(st)', 'toUInt64(0)') };
 }
 
 export function scanOnly(sql: SqlQuery): SqlQuery {
@@ -151,7 +152,7 @@ export async function profileCase(
       await query.sections({ orgId, ...range }, [c.section]);
     }
   };
-  const sql = loadSql(database, orgId, measures, range);
+  const sql = loadSql(database, orgId, METRICS[c.section], range);
   const statements: Array<[keyof Pick<ProfileResult, 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'planOnly' | 'trends'>, SqlQuery]> = [
     ['load', sql],
     ['noDistinct', withoutDistinct(sql)],
@@ -159,7 +160,7 @@ export async function profileCase(
     ['oneThread', { ...sql, query: `${sql.query}, max_threads = 1` }],
     ['planOnly', { ...sql, query: `EXPLAIN PLAN ${sql.query}` }],
   ];
-  if (c.section === 'overview') statements.push(['trends', loadSql(database, orgId, [...measuresOf(TRENDS)].sort(), trendsRange(nowMs))]);
+  if (c.section === 'overview') statements.push(['trends', loadSql(database, orgId, TRENDS, trendsRange(nowMs))]);
   const timed = new Map<string, Timed[]>(statements.map(([k]) => [k, []]));
   const service: number[] = [];
   const serviceCpu: number[] = [];

@@ -23,11 +23,11 @@ import { resolve } from 'node:path';
 import { buildApi, ANALYTICS_PREFIX, type ApiApp } from '../src/api/app.js';
 import { mintToken } from '../src/api/token.js';
 import { openClickHouse, type ClickHouseClient } from '../src/clickhouse/client.js';
+import { migrate } from '../src/clickhouse/migrations.js';
 import { createLogger } from '../src/ops/logger.js';
 import { createQueryService } from '../src/query/service.js';
 import { localDateOf } from '../src/query/zone.js';
 import { buildRollups, DAY_MS, dropDatabase, findBuilt, writeMarker, type BuildRecord, type DataSpec } from './read-build.js';
-import { ensureDailyTable, runExperiment, type ExperimentCase, type ExperimentResult } from './read-experiments.js';
 import { floor, profileCase, type ProfileCase, type ProfileResult, type SqlStats } from './read-profile.js';
 import { fmtInt, freeG, load1, machine, ms, round2, summarize, table, type Summary } from './read-stats.js';
 
@@ -114,16 +114,6 @@ const PROFILE_CASES: Array<ProfileCase & { key: string }> = [
   { key: 'channels', label: 'channels 30d UTC', section: 'channels', period: '30d', tz: 'UTC' },
   { key: 'cohorts', label: 'cohorts 30d KTM', section: 'cohorts', period: '30d', tz: KTM },
   { key: 'events', label: 'events 30d KTM', section: 'events', period: '30d', tz: KTM },
-];
-
-const EXPERIMENT_CASES: ExperimentCase[] = [
-  { label: 'overview 30d UTC', what: 'overview', period: '30d', tz: 'UTC' },
-  { label: 'overview trends (last hour)', what: 'trends', period: 'today', tz: 'UTC' },
-  { label: 'overview today KTM', what: 'overview', period: 'today', tz: KTM },
-  { label: 'gates 30d KTM', what: 'gates', period: '30d', tz: KTM },
-  { label: 'dashboard 30d UTC', what: 'dashboard', period: '30d', tz: 'UTC' },
-  { label: 'channels 30d UTC', what: 'channels', period: '30d', tz: 'UTC' },
-  { label: 'cohorts 30d KTM', what: 'cohorts', period: '30d', tz: KTM },
 ];
 
 interface Measured {
@@ -215,7 +205,7 @@ interface TableStats {
 
 async function tableStats(client: ClickHouseClient): Promise<TableStats[]> {
   const out: TableStats[] = [];
-  for (const t of ['rollup_1m', 'rollup_15m']) {
+  for (const t of ['rollup_1m', 'rollup_15m', 'rollup_1h', 'rollup_1d']) {
     const rs = await client.query({
       query: `SELECT count() AS rows, countIf(org_id = {org:String}) AS tenant FROM ${DATABASE}.${t}`,
       query_params: { org: TENANT },
@@ -244,10 +234,10 @@ function printTableStats(stats: TableStats[], when: string): void {
 }
 
 async function optimize(client: ClickHouseClient): Promise<number> {
-  log('\nOPTIMIZE TABLE ... FINAL on rollup_1m and rollup_15m (merges every partial row of a key into one, as');
+  log('\nOPTIMIZE TABLE ... FINAL on every rollup table (merges every partial row of a key into one, as');
   log('background merges of a real deployment do over time; reads are then measured on merged parts)');
   const t = performance.now();
-  for (const name of ['rollup_1m', 'rollup_15m']) {
+  for (const name of ['rollup_1m', 'rollup_15m', 'rollup_1h', 'rollup_1d']) {
     const a = performance.now();
     await client.command({ query: `OPTIMIZE TABLE ${DATABASE}.${name} FINAL` });
     log(`  ${name}: ${((performance.now() - a) / 1000).toFixed(1)} s`);
@@ -286,16 +276,6 @@ function printProfile(results: ProfileResult[], floor: SqlStats): void {
     if (r.trends !== undefined) rows.push(sqlLine('  trends statement (last hour)', r.trends));
   }
   log(table(['what', 'wall p50', 'wall p99', 'engine p50', 'engine p99', 'CPU p50', 'rows read', 'MiB read', 'result rows'], rows));
-}
-
-function printExperiments(results: ExperimentResult[]): void {
-  log("\nexperiments (not the API's path): ClickHouse's own time of the same read written other ways; 'same' =");
-  log('the evaluated answer equals the current statement\'s');
-  const rows: string[][] = [];
-  for (const r of results) {
-    for (const v of r.variants) rows.push([r.label, v.name, ms(v.engine.p50), ms(v.engine.p99), ms(v.cpu.p50), v.same ? 'yes' : 'NO']);
-  }
-  log(table(['read', 'statement', 'engine p50', 'engine p99', 'CPU p50', 'same'], rows));
 }
 
 async function main(): Promise<void> {
@@ -352,6 +332,13 @@ async function main(): Promise<void> {
   } else {
     log(`\nreusing the rollups in ${DATA_DIR} (marker: N ${fmtInt(built.events)}, seed ${built.seed}, built ${built.built_at}); --fresh rebuilds`);
     printBuild(built, true);
+    // Data built under an older schema is brought up to date the way a deployment is.
+    const t = performance.now();
+    const m = await migrate(client, DATABASE);
+    if (m.applied.length > 0) {
+      log(`migrations ${m.applied.join(', ')} applied to the existing data in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      await optimize(client);
+    }
   }
   const stats = await tableStats(client);
   printTableStats(stats, 'measured (after OPTIMIZE FINAL)');
@@ -373,7 +360,6 @@ async function main(): Promise<void> {
   }
 
   const profiles: ProfileResult[] = [];
-  const experiments: ExperimentResult[] = [];
   if (args.profile > 0) {
     const floorStats = await floor(client, args.profile);
     for (const c of PROFILE_CASES) {
@@ -384,10 +370,6 @@ async function main(): Promise<void> {
       profiles.push(await profileCase(client, query, DATABASE, TENANT, NOW, c, args.profile, () => h.once(url)));
     }
     printProfile(profiles, floorStats);
-    const daily = await ensureDailyTable(client, DATABASE);
-    log(`\ndaily grain for the experiments: ${DATABASE}.exp_rollup_1d, ${fmtInt(daily.rows)} rows` + (daily.seconds > 0 ? ` (built from rollup_15m in ${daily.seconds.toFixed(1)} s)` : ' (built earlier)'));
-    for (const c of EXPERIMENT_CASES) experiments.push(await runExperiment(client, DATABASE, TENANT, NOW, c, args.profile));
-    printExperiments(experiments);
   }
 
   const end = machine();
@@ -409,7 +391,6 @@ async function main(): Promise<void> {
     ...(profiles.length > 0
       ? {
           profile_engine_ms: Object.fromEntries(profiles.map((p) => [p.label, { p50: round2(p.load.engine.p50), p99: round2(p.load.engine.p99) }])),
-          experiments_engine_p99_ms: Object.fromEntries(experiments.map((e) => [e.label, Object.fromEntries(e.variants.map((v) => [v.name, round2(v.engine.p99)]))])),
         }
       : {}),
     target_p99_ms: TARGET_P99_MS,

@@ -9,7 +9,8 @@ import type { ClickHouseClient } from './client.js';
  * The model (docs/data-model.md): the worker inserts partial "measure" rows into `rollup_input`
  * (engine Null: it stores nothing); two materialized views fold each insert into the minute grain and
  * the 15-minute grain. 15 minutes is the coarsest grain that every time zone's hours and days are made
- * of (offsets such as +05:45 and +05:30 are multiples of 15 minutes).
+ * of (offsets such as +05:45 and +05:30 are multiples of 15 minutes). Migration 2 adds hourly and daily
+ * rollups, each fed from the next finer table, so a month is read as days plus its edges.
  */
 export interface Migration {
   version: number;
@@ -33,6 +34,23 @@ CREATE TABLE IF NOT EXISTS ${db}.${name} (
 ) ENGINE = AggregatingMergeTree
 ORDER BY (org_id, measure, bucket, workspace_id, dim)
 SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`;
+
+/** A coarser grain fed from a finer rollup table: merges the finer table's inserted block. */
+const cascadeView = (db: string, name: string, source: string, target: string, bucketExpr: string) => `
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${name} TO ${db}.${target} AS
+SELECT org_id, measure, ${bucketExpr} AS bucket, workspace_id, dim,
+       sum(count) AS count, sum(sum) AS sum, uniqExactMergeState(ids) AS ids
+FROM ${db}.${source}
+GROUP BY org_id, measure, bucket, workspace_id, dim`;
+
+/** Fills `target` from `source` once: only while `target` is still empty, so a repeated run adds nothing. */
+const backfill = (db: string, source: string, target: string, bucketExpr: string) => `
+INSERT INTO ${db}.${target}
+SELECT org_id, measure, ${bucketExpr} AS bucket, workspace_id, dim,
+       sum(count) AS count, sum(sum) AS sum, uniqExactMergeState(ids) AS ids
+FROM ${db}.${source}
+WHERE (SELECT count() FROM ${db}.${target}) = 0
+GROUP BY org_id, measure, bucket, workspace_id, dim`;
 
 const rollupView = (db: string, name: string, target: string, bucketExpr: string) => `
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${name} TO ${db}.${target} AS
@@ -71,6 +89,23 @@ export const MIGRATIONS: Migration[] = [
         written_at DateTime64(3, 'UTC')
       ) ENGINE = ReplacingMergeTree(last_offset)
       ORDER BY (group_id, topic, partition)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'hourly and daily rollups, fed from the 15-minute grain',
+    // Each coarser table is fed by a view on the next finer one: the views see the finer table's
+    // block (already merged), not every input row, and an insert's dedup token reaches them too
+    // (deduplicate_blocks_in_dependent_materialized_views covers the whole tree of views). Order
+    // matters: the daily view exists before the hourly backfill, which thus fills both; the hourly
+    // view comes last. Rows inserted between the backfill and that view would be missed, so on a
+    // deployment with data the workers are stopped while `rollups migrate` runs (docs/data-model.md).
+    statements: (db) => [
+      rollupTable(db, 'rollup_1h'),
+      rollupTable(db, 'rollup_1d'),
+      cascadeView(db, 'rollup_1d_mv', 'rollup_1h', 'rollup_1d', 'toStartOfDay(bucket)'),
+      backfill(db, 'rollup_15m', 'rollup_1h', 'toStartOfHour(bucket)'),
+      cascadeView(db, 'rollup_1h_mv', 'rollup_15m', 'rollup_1h', 'toStartOfHour(bucket)'),
     ],
   },
 ];

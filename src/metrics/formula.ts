@@ -166,3 +166,31 @@ export function measuresOf(spec: Spec, into: Set<string> = new Set()): Set<strin
   }
   return into;
 }
+
+/**
+ * How a formula tree reads distinct counts: measure -> true when some leaf reads it per dim value,
+ * false when only as the measure's total. Measures absent from the map are never read as distinct
+ * counts (count and sum only), so the query layer can skip their id sets, the costly part of a read.
+ */
+export function distinctReads(spec: Spec, into: Map<string, boolean> = new Map()): Map<string, boolean> {
+  if (!isExpr(spec)) {
+    for (const sub of Object.values(spec)) distinctReads(sub, into);
+    return into;
+  }
+  switch (spec.op) {
+    case 'distinct':
+      into.set(spec.measure, (into.get(spec.measure) ?? false) || spec.dim !== undefined);
+      break;
+    case 'ratio':
+      distinctReads(spec.num, into);
+      distinctReads(spec.den, into);
+      break;
+    case 'groups':
+    case 'groupsFrom':
+      distinctReads(spec.each, into);
+      break;
+    default:
+      break;
+  }
+  return into;
+}

@@ -1,18 +1,32 @@
 /**
- * Which rollup table answers which part of a range. `rollup_15m` holds 15-minute buckets, `rollup_1m`
- * minute buckets, both with the same measures. A minute-aligned `[from, to)` is read as its
- * 15-minute-aligned interior from `rollup_15m` plus the minutes before the first and after the last
- * quarter hour from `rollup_1m`. Every UTC offset in use is a multiple of 15 minutes, so local days and
- * hours are whole quarter hours: their ranges have no edges at all.
+ * Which rollup table answers which part of a range. The same measures are kept at four grains
+ * (docs/data-model.md): `rollup_1d`, `rollup_1h`, `rollup_15m`, `rollup_1m`. A minute-aligned
+ * `[from, to)` is read from the coarsest grain that fits its interior, and its edges from the next finer
+ * ones: 30 days are about 29 daily rows per key plus a few hours, quarters and minutes at the ends,
+ * instead of 2,880 quarter hours. Every grain is aligned on UTC, so a total over a range may mix them
+ * freely; a read grouped by local days or hours may only use grains whose buckets never straddle a
+ * local boundary (`coarsestGrainFor`).
  */
 import { QueryError } from './errors.js';
-import { MINUTE_MS, QUARTER_MS, type TimeRange } from './zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, QUARTER_MS, type OffsetSegment, type TimeRange } from './zone.js';
+
+export const GRAINS = [
+  { table: 'rollup_1d', ms: DAY_MS },
+  { table: 'rollup_1h', ms: HOUR_MS },
+  { table: 'rollup_15m', ms: QUARTER_MS },
+  { table: 'rollup_1m', ms: MINUTE_MS },
+] as const;
+export type GrainTable = (typeof GRAINS)[number]['table'];
+
+/** The ranges one table answers (ascending, disjoint, non-empty). */
+export interface ReadPiece {
+  readonly table: GrainTable;
+  readonly ranges: readonly TimeRange[];
+}
 
 export interface ReadPlan {
-  /** The 15-minute-aligned interior, read from `rollup_15m`; undefined when there is none. */
-  readonly coarse: TimeRange | undefined;
-  /** The minute edges, read from `rollup_1m`: zero, one or two non-empty ranges, ascending. */
-  readonly fine: readonly TimeRange[];
+  /** Coarsest grain first; only tables with something to read. */
+  readonly pieces: readonly ReadPiece[];
 }
 
 function checkEnd(ms: number, param: 'from' | 'to'): void {
@@ -21,24 +35,51 @@ function checkEnd(ms: number, param: 'from' | 'to'): void {
   }
 }
 
-/** Splits a minute-aligned `[from, to)` (from <= to) into 15-minute interior and minute edges. */
-export function planRead(range: TimeRange): ReadPlan {
+/**
+ * The coarsest grain a read grouped by a local unit may use: its buckets must fall wholly inside one
+ * local unit, so the unit, every UTC offset in force and every instant the offset changes must be
+ * multiples of the grain. UTC days may use daily rows; Asia/Kolkata (+05:30) days quarter hours
+ * (+05:30 is no multiple of an hour); a zone with a DST switch at 02:00 local hours.
+ */
+export function coarsestGrainFor(segments: readonly OffsetSegment[], unitMs: number): number {
+  for (const g of GRAINS) {
+    if (unitMs % g.ms !== 0) continue;
+    if (segments.every((s, i) => s.offsetMs % g.ms === 0 && (i === 0 || s.fromMs % g.ms === 0))) return g.ms;
+  }
+  return MINUTE_MS;
+}
+
+/** Splits a minute-aligned `[from, to)` (from <= to) over the grains no coarser than `coarsestMs`. */
+export function planRead(range: TimeRange, coarsestMs: number = DAY_MS): ReadPlan {
   checkEnd(range.fromMs, 'from');
   checkEnd(range.toMs, 'to');
   if (range.fromMs > range.toMs) throw new QueryError('from', 'from must not be after to');
-  const first = Math.ceil(range.fromMs / QUARTER_MS) * QUARTER_MS;
-  const last = Math.floor(range.toMs / QUARTER_MS) * QUARTER_MS;
-  if (first >= last) {
-    // No whole quarter hour inside: everything from the minute table.
-    return { coarse: undefined, fine: range.fromMs < range.toMs ? [range] : [] };
-  }
-  const fine: TimeRange[] = [];
-  if (range.fromMs < first) fine.push({ fromMs: range.fromMs, toMs: first });
-  if (last < range.toMs) fine.push({ fromMs: last, toMs: range.toMs });
-  return { coarse: { fromMs: first, toMs: last }, fine };
+  const grains = GRAINS.filter((g) => g.ms <= coarsestMs);
+  const ranges: TimeRange[][] = grains.map(() => []);
+  const split = (fromMs: number, toMs: number, gi: number): void => {
+    if (fromMs >= toMs) return;
+    const g = grains[gi]!;
+    const a = Math.ceil(fromMs / g.ms) * g.ms;
+    const b = Math.floor(toMs / g.ms) * g.ms;
+    if (gi === grains.length - 1 || a >= b) {
+      if (gi === grains.length - 1) ranges[gi]!.push({ fromMs, toMs });
+      else split(fromMs, toMs, gi + 1);
+      return;
+    }
+    split(fromMs, a, gi + 1);
+    ranges[gi]!.push({ fromMs: a, toMs: b });
+    split(b, toMs, gi + 1);
+  };
+  split(range.fromMs, range.toMs, 0);
+  const pieces: ReadPiece[] = [];
+  grains.forEach((g, i) => {
+    const rs = ranges[i]!.sort((x, y) => x.fromMs - y.fromMs);
+    if (rs.length > 0) pieces.push({ table: g.table, ranges: rs });
+  });
+  return { pieces };
 }
 
 /** True when the plan reads nothing (an empty range). */
 export function isEmptyPlan(plan: ReadPlan): boolean {
-  return plan.coarse === undefined && plan.fine.length === 0;
+  return plan.pieces.length === 0;
 }

@@ -20,12 +20,12 @@ import {
   type MetricsAnswer,
   type OverviewMetrics,
 } from '../metrics/evaluate.js';
-import { measuresOf, type Spec } from '../metrics/formula.js';
-import { METRICS, METRIC_SECTIONS, measuresFor, type MetricSection } from '../metrics/mapping.js';
+import { distinctReads, measuresOf, type Spec } from '../metrics/formula.js';
+import { METRICS, METRIC_SECTIONS, type MetricSection } from '../metrics/mapping.js';
 import { AggregateMeasureStore } from '../metrics/store.js';
 import { toSinkError } from '../sink/rollup-writer.js';
 import { QueryError, shown } from './errors.js';
-import { planRead } from './plan.js';
+import { coarsestGrainFor, planRead } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows, type KeyedAggregate, type LocalGrouping } from './sql.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
@@ -112,7 +112,6 @@ const EVALUATE: { [S in MetricSection]: (store: MeasureStore) => MetricsAnswer[S
   events: evaluateEvents,
 };
 
-const measuresOfSpec = (spec: Spec): string[] => [...measuresOf(spec)].sort();
 
 function checkScope(q: Scope): void {
   if (typeof q.orgId !== 'string' || q.orgId === '') throw new QueryError('org_id', 'org_id is required');
@@ -138,9 +137,18 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   const { client } = options;
   const database = checkDatabaseName(options.database);
 
-  async function load(scope: Scope, measures: readonly string[], range: TimeRange, groupBy?: LocalGrouping): Promise<KeyedAggregate[]> {
+  /** Loads what `specs` read: their measures, id sets merged only where a spec reads a distinct count. */
+  async function load(scope: Scope, specs: readonly Spec[], range: TimeRange, groupBy?: LocalGrouping): Promise<KeyedAggregate[]> {
     checkScope(scope);
-    const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, plan: planRead(range), groupBy });
+    const measures = new Set<string>();
+    const distinct = new Map<string, boolean>();
+    for (const spec of specs) {
+      measuresOf(spec, measures);
+      distinctReads(spec, distinct);
+    }
+    const coarsest = groupBy === undefined ? undefined : coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000);
+    const plan = planRead(range, coarsest);
+    const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures: [...measures].sort(), distinct, plan, groupBy });
     if (sql === undefined) return [];
     let raw: Record<string, unknown>[];
     try {
@@ -153,7 +161,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   }
 
   /** Loads `measures` for local dates, grouped by local date (key = epoch day). */
-  async function byLocalDay(q: DatesQuery, measures: readonly string[]): Promise<Array<{ date: string; store: MeasureStore }>> {
+  async function byLocalDay(q: DatesQuery, spec: Spec): Promise<Array<{ date: string; store: MeasureStore }>> {
     const tz = resolveZone(q.tz);
     if (!Array.isArray(q.dates)) throw new QueryError('dates', 'dates must be a list of YYYY-MM-DD');
     if (q.dates.length > MAX_DATES) throw new QueryError('dates', `more than ${MAX_DATES} dates`);
@@ -163,7 +171,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     const last = Math.max(...days);
     if (last - first + 1 > MAX_DATES) throw new QueryError('dates', `dates span more than ${MAX_DATES} days`);
     const range = { fromMs: floorToMinute(startOfLocalDay(first, tz)), toMs: floorToMinute(startOfLocalDay(last + 1, tz)) };
-    const rows = await load(q, measures, range, { segments: offsetSegments(range, tz), unitSeconds: DAY_MS / 1000 });
+    const rows = await load(q, [spec], range, { segments: offsetSegments(range, tz), unitSeconds: DAY_MS / 1000 });
     const stores = storesByKey(rows);
     return days.map((day) => ({ date: formatDay(day), store: stores.get(day) ?? EMPTY }));
   }
@@ -174,8 +182,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       for (const s of wanted) {
         if (!(METRIC_SECTIONS as readonly string[]).includes(s)) throw new QueryError('section', `unknown section ${shown(s)}`);
       }
-      const measures = [...new Set(wanted.flatMap((s) => measuresFor(s)))].sort();
-      const rows = await load(q, measures, { fromMs: q.fromMs, toMs: q.toMs });
+      const rows = await load(q, wanted.map((s) => METRICS[s]), { fromMs: q.fromMs, toMs: q.toMs });
       const store = new AggregateMeasureStore(rows);
       const out: Partial<MetricsAnswer> = {};
       for (const s of wanted) (out as Record<MetricSection, unknown>)[s] = EVALUATE[s](store);
@@ -187,12 +194,12 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
         throw new QueryError('metric', `metric ${shown(metric)} is not one of ${OVERVIEW_METRICS.join(', ')}`);
       }
       const spec = METRICS.overview[metric];
-      const days = await byLocalDay(q, measuresOfSpec(spec));
+      const days = await byLocalDay(q, spec);
       return days.map(({ date, store }) => ({ date, value: evaluateSpec(spec, store) }));
     },
 
     async dailyOverview(q: DatesQuery): Promise<DailyOverview[]> {
-      const days = await byLocalDay(q, measuresFor('overview'));
+      const days = await byLocalDay(q, METRICS.overview);
       return days.map(({ date, store }) => ({ date, metrics: evaluateOverview(store) }));
     },
 
@@ -201,7 +208,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       const day = parseDay(q.date, 'date');
       const range = { fromMs: floorToMinute(startOfLocalDay(day, tz)), toMs: floorToMinute(startOfLocalDay(day + 1, tz)) };
       const spec = METRICS.overview.totalMessages;
-      const rows = await load(q, measuresOfSpec(spec), range, { segments: offsetSegments(range, tz), unitSeconds: HOUR_MS / 1000 });
+      const rows = await load(q, [spec], range, { segments: offsetSegments(range, tz), unitSeconds: HOUR_MS / 1000 });
       const hourly: HourlyVolume[] = Array.from({ length: 24 }, (_, hour) => ({ hour, messages: 0 }));
       // key = local epoch hour; a repeated wall-clock hour has one key, so its two passes are merged.
       for (const [key, store] of storesByKey(rows)) hourly[((key % 24) + 24) % 24]!.messages += evaluateSpec(spec, store);
@@ -210,7 +217,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
 
     async trends(q: TrendsQuery): Promise<Trends> {
       if (!Number.isFinite(q.nowMs)) throw new QueryError('now', 'now must be an epoch-ms instant');
-      const rows = await load(q, measuresOfSpec(TRENDS), trendsRange(q.nowMs));
+      const rows = await load(q, [TRENDS], trendsRange(q.nowMs));
       return evaluateSpec(TRENDS, new AggregateMeasureStore(rows));
     },
   };

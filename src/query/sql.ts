@@ -6,7 +6,7 @@
  * after `checkDatabaseName`. The embedded engine ignores the client's `database`, hence `db.table`.
  */
 import type { MeasureAggregate } from '../metrics/store.js';
-import type { ReadPlan } from './plan.js';
+import type { GrainTable, ReadPlan } from './plan.js';
 import type { OffsetSegment, TimeRange } from './zone.js';
 
 /** Groups rows by `floor((utc seconds + offset in force) / unitSeconds)`: local days or local hours. */
@@ -22,6 +22,11 @@ export interface LoadRequest {
   readonly orgId: string;
   readonly workspaceId: string | undefined;
   readonly measures: readonly string[];
+  /**
+   * How the caller reads distinct counts (formula.ts `distinctReads`): measure -> true per dim value,
+   * false total only. Only these measures merge their id sets; every other measure is summed.
+   */
+  readonly distinct: ReadonlyMap<string, boolean>;
   readonly plan: ReadPlan;
   readonly groupBy?: LocalGrouping | undefined;
 }
@@ -43,6 +48,8 @@ export function checkDatabaseName(database: string): string {
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 const at = (param: string): string => `toDateTime({${param}:UInt32}, 'UTC')`;
+/** Parameter prefix per table (names must be plain identifiers). */
+const PREFIX: Record<GrainTable, string> = { rollup_1d: 'd', rollup_1h: 'h', rollup_15m: 'q', rollup_1m: 'm' };
 
 /** The local-key expression over `bucket`, adding its parameters to `params`. */
 function keyExpression(g: LocalGrouping, params: Record<string, string | number | readonly string[]>): string {
@@ -60,37 +67,68 @@ function keyExpression(g: LocalGrouping, params: Record<string, string | number 
   return `intDiv(toInt64(toUnixTimestamp(bucket)) + ${offset}, {unit:UInt32})`;
 }
 
-/** Builds the load statement; undefined when the plan reads nothing or no measure is asked for. */
+/**
+ * Builds the load statement; undefined when the plan reads nothing or no measure is asked for.
+ * Up to three aggregations over the same tables, because merging id sets is what a read costs (at
+ * 10 million events a month, 30 days of one tenant's conversation ids take ten times longer to merge
+ * than every count and sum; docs/benchmarks.md): count and sum per (measure, dim), summed into totals
+ * by the caller's store; id sets merged into totals only for a distinct read as a total; merged per
+ * dim and in total only for a distinct read per dim.
+ */
 export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
   const { plan } = req;
-  if (req.measures.length === 0 || (plan.coarse === undefined && plan.fine.length === 0)) return undefined;
+  if (req.measures.length === 0 || plan.pieces.length === 0) return undefined;
   const db = checkDatabaseName(req.database);
-  const params: Record<string, string | number | readonly string[]> = { org: req.orgId, measures: [...req.measures] };
-  let filter = 'org_id = {org:String} AND measure IN {measures:Array(String)}';
+  const params: Record<string, string | number | readonly string[]> = { org: req.orgId };
+  let scope = 'org_id = {org:String}';
   if (req.workspaceId !== undefined) {
-    filter += ' AND workspace_id = {ws:String}';
+    scope += ' AND workspace_id = {ws:String}';
     params.ws = req.workspaceId;
   }
-  const between = (name: string, r: TimeRange): string => {
-    params[`${name}_from`] = seconds(r.fromMs);
-    params[`${name}_to`] = seconds(r.toMs);
-    return `(bucket >= ${at(`${name}_from`)} AND bucket < ${at(`${name}_to`)})`;
-  };
-  const source = (table: string, when: string): string =>
-    `SELECT bucket, measure, dim, count AS cnt, sum AS val, ids AS st FROM ${db}.${table} WHERE ${filter} AND ${when}`;
-  const parts: string[] = [];
-  if (plan.coarse !== undefined) parts.push(source('rollup_15m', between('c', plan.coarse)));
-  if (plan.fine.length > 0) parts.push(source('rollup_1m', `(${plan.fine.map((r, i) => between(`f${i}`, r)).join(' OR ')})`));
+  const when = plan.pieces.map((p) => {
+    const conds = p.ranges.map((r, i) => {
+      const name = `${PREFIX[p.table]}${i}`;
+      params[`${name}_from`] = seconds(r.fromMs);
+      params[`${name}_to`] = seconds(r.toMs);
+      return `(bucket >= ${at(`${name}_from`)} AND bucket < ${at(`${name}_to`)})`;
+    });
+    return { table: p.table, cond: conds.length === 1 ? conds[0]! : `(${conds.join(' OR ')})` };
+  });
+  const union = (cols: string, list: string): string =>
+    when
+      .map((w) => `SELECT bucket, ${cols} FROM ${db}.${w.table} WHERE ${scope} AND measure IN {${list}:Array(String)} AND ${w.cond}`)
+      .join(' UNION ALL ');
 
+  const perDim = req.measures.filter((m) => req.distinct.get(m) === true);
+  const totalOnly = req.measures.filter((m) => req.distinct.get(m) === false);
+  const plain = req.measures.filter((m) => req.distinct.get(m) !== true);
   const keyed = req.groupBy !== undefined;
   const key = keyed ? `${keyExpression(req.groupBy!, params)} AS k, ` : '';
-  const sets = keyed ? '(k, measure, dim), (k, measure)' : '(measure, dim), (measure)';
-  const query =
-    `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d ` +
-    `FROM (${parts.join(' UNION ALL ')}) ` +
-    `GROUP BY GROUPING SETS (${sets}) ` +
-    `SETTINGS force_grouping_standard_compatibility = 1`;
-  return { query, query_params: params };
+  const k = keyed ? 'k, ' : '';
+  const parts: string[] = [];
+  if (plain.length > 0) {
+    params.mp = plain;
+    parts.push(
+      `SELECT ${key}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d ` +
+        `FROM (${union('measure, dim, count AS cnt, sum AS val', 'mp')}) GROUP BY ${k}measure, dim`,
+    );
+  }
+  if (totalOnly.length > 0) {
+    params.mt = totalOnly;
+    parts.push(
+      `SELECT ${key}measure, '' AS dim, 1 AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d ` +
+        `FROM (${union('measure, count AS cnt, sum AS val, ids AS st', 'mt')}) GROUP BY ${k}measure`,
+    );
+  }
+  if (perDim.length > 0) {
+    params.md = perDim;
+    parts.push(
+      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d ` +
+        `FROM (${union('measure, dim, count AS cnt, sum AS val, ids AS st', 'md')}) ` +
+        `GROUP BY GROUPING SETS ((${k}measure, dim), (${k}measure))`,
+    );
+  }
+  return { query: `${parts.join(' UNION ALL ')} SETTINGS force_grouping_standard_compatibility = 1`, query_params: params };
 }
 
 function num(v: unknown, what: string): number {

@@ -4,34 +4,51 @@ import { buildLoadQuery, checkDatabaseName, readLoadedRows } from '../../../src/
 
 const iso = (s: string) => Date.parse(s);
 const plan = planRead({ fromMs: iso('2025-11-02T00:07:00Z'), toMs: iso('2025-11-02T06:52:00Z') });
+const none = new Map<string, boolean>();
 const evil = "org'); DROP TABLE x; --";
 
 describe('buildLoadQuery', () => {
   it('keeps every value out of the SQL text and always filters the tenant', () => {
-    const q = buildLoadQuery({ database: 'analytics', orgId: evil, workspaceId: "ws'1", measures: ['messages', 'conversations'], plan })!;
+    const q = buildLoadQuery({ database: 'analytics', orgId: evil, workspaceId: "ws'1", measures: ['messages', 'conversations'], distinct: new Map([['conversations', false]]), plan })!;
     expect(q.query).not.toContain(evil);
     expect(q.query).not.toContain("ws'1");
     expect(q.query).toContain('org_id = {org:String}');
     expect(q.query).toContain('workspace_id = {ws:String}');
-    expect(q.query).toContain('analytics.rollup_15m');
-    expect(q.query).toContain('analytics.rollup_1m');
+    for (const t of ['rollup_1h', 'rollup_15m', 'rollup_1m']) expect(q.query).toContain(`analytics.${t} `);
+    expect(q.query).not.toContain('rollup_1d');
     expect(q.query_params).toMatchObject({
       org: evil,
       ws: "ws'1",
-      measures: ['messages', 'conversations'],
-      c_from: iso('2025-11-02T00:15:00Z') / 1000,
-      c_to: iso('2025-11-02T06:45:00Z') / 1000,
-      f0_from: iso('2025-11-02T00:07:00Z') / 1000,
-      f1_to: iso('2025-11-02T06:52:00Z') / 1000,
+      mp: ['messages', 'conversations'],
+      mt: ['conversations'],
+      h0_from: iso('2025-11-02T01:00:00Z') / 1000,
+      h0_to: iso('2025-11-02T06:00:00Z') / 1000,
+      q0_from: iso('2025-11-02T00:15:00Z') / 1000,
+      q1_to: iso('2025-11-02T06:45:00Z') / 1000,
+      m0_from: iso('2025-11-02T00:07:00Z') / 1000,
+      m1_to: iso('2025-11-02T06:52:00Z') / 1000,
     });
   });
 
+  it('merges id sets only for the distinct reads: totals only, or per dim and in total', () => {
+    const counts = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['messages'], distinct: none, plan })!;
+    expect(counts.query).not.toContain('uniqExactMerge');
+    expect(counts.query).not.toContain('ids');
+    const totals = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['conversations'], distinct: new Map([['conversations', false]]), plan })!;
+    expect(totals.query).toContain('uniqExactMerge(st) AS d FROM (SELECT bucket, measure, count AS cnt, sum AS val, ids AS st');
+    expect(totals.query).toContain('GROUP BY measure SETTINGS');
+    const perDim = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['conversations', 'messages'], distinct: new Map([['conversations', true]]), plan })!;
+    expect(perDim.query).toContain('GROUPING SETS ((measure, dim), (measure))');
+    expect(perDim.query_params).toMatchObject({ mp: ['messages'], md: ['conversations'] });
+    expect(perDim.query_params).not.toHaveProperty('mt');
+  });
+
   it('has no workspace filter without a workspace, and nothing to run for an empty plan', () => {
-    const q = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['messages'], plan })!;
+    const q = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['messages'], distinct: none, plan })!;
     expect(q.query).not.toContain('workspace_id');
     expect(q.query_params).not.toHaveProperty('ws');
-    expect(buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['messages'], plan: { coarse: undefined, fine: [] } })).toBeUndefined();
-    expect(buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: [], plan })).toBeUndefined();
+    expect(buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['messages'], distinct: none, plan: { pieces: [] } })).toBeUndefined();
+    expect(buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: [], distinct: none, plan })).toBeUndefined();
   });
 
   it('groups by a local unit with the offsets in force', () => {
@@ -40,6 +57,7 @@ describe('buildLoadQuery', () => {
       orgId: 'o',
       workspaceId: undefined,
       measures: ['messages'],
+      distinct: none,
       plan,
       groupBy: {
         unitSeconds: 3600,
@@ -50,7 +68,7 @@ describe('buildLoadQuery', () => {
       },
     })!;
     expect(q.query).toContain('multiIf(bucket < toDateTime({s1:UInt32}');
-    expect(q.query).toContain('GROUPING SETS ((k, measure, dim), (k, measure))');
+    expect(q.query).toContain('GROUP BY k, measure, dim');
     expect(q.query_params).toMatchObject({ o0: -14400, o1: -18000, s1: iso('2025-11-02T06:00:00Z') / 1000, unit: 3600 });
   });
 
