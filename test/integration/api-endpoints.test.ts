@@ -12,6 +12,7 @@ import { TumblingWindows } from '../../src/window/tumbling.js';
 import { generateEvents } from '../support/generator.js';
 import { groundTruth, type GroundTruth } from '../support/ground-truth.js';
 import { createTestDatabase } from '../support/services.js';
+import { localClock } from '../support/local-clock.js';
 
 /**
  * Every endpoint of the read API over real HTTP, against rollups of 50,000 generated events (3 tenants
@@ -39,22 +40,6 @@ const CUSTOM: Record<(typeof TZS)[number], { from: string; to: string }> = {
   'Asia/Kolkata': { from: '2025-11-03T10:07:30+05:30', to: '2025-11-04T03:33:00+0530' },
   'Asia/Kathmandu': { from: '2025-11-04T01:50:59+05:45', to: '2025-11-05T13:16:01+05:45' },
 };
-
-/** Local date and hour of an instant per Intl, cached per minute. */
-function localClock(tz: string): (ms: number) => { date: string; hour: number } {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit' });
-  const cache = new Map<number, { date: string; hour: number }>();
-  return (ms) => {
-    const minute = Math.floor(ms / MIN);
-    let v = cache.get(minute);
-    if (v === undefined) {
-      const p = Object.fromEntries(f.formatToParts(minute * MIN).map((x) => [x.type, x.value]));
-      v = { date: `${p.year}-${p.month}-${p.day}`, hour: Number(p.hour) % 24 };
-      cache.set(minute, v);
-    }
-    return v;
-  };
-}
 
 const addDays = (date: string, n: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 const floorMinute = (ms: number) => Math.floor(ms / MIN) * MIN;

@@ -9,6 +9,7 @@ import { TumblingWindows } from '../../src/window/tumbling.js';
 import { generateEvents, mulberry32 } from '../support/generator.js';
 import { groundTruth, type GroundTruth } from '../support/ground-truth.js';
 import { createTestDatabase } from '../support/services.js';
+import { localClock } from '../support/local-clock.js';
 
 /**
  * The query layer against the naive recomputation from raw events, exactly: generated events go
@@ -29,22 +30,6 @@ const MAIN = { seed: 515, tenants: 5, workspacesPerTenant: 2, days: 3, startMs: 
 const LORD_HOWE = { seed: 616, tenants: 1, workspacesPerTenant: 2, days: 3, startMs: LH_START, count: 20_000, outOfOrderFraction: 0.1, lateHoursMax: 6 };
 
 const WHOLE = { fromMs: START - DAY, toMs: START + 4 * DAY };
-
-/** Local date and hour of an instant per Intl, cached per minute. */
-function localClock(tz: string): (ms: number) => { date: string; hour: number } {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit' });
-  const cache = new Map<number, { date: string; hour: number }>();
-  return (ms) => {
-    const minute = Math.floor(ms / MIN);
-    let v = cache.get(minute);
-    if (v === undefined) {
-      const p = Object.fromEntries(f.formatToParts(minute * MIN).map((x) => [x.type, x.value]));
-      v = { date: `${p.year}-${p.month}-${p.day}`, hour: Number(p.hour) % 24 };
-      cache.set(minute, v);
-    }
-    return v;
-  };
-}
 
 const ALL_TIME = { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER };
 
