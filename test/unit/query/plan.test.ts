@@ -20,20 +20,20 @@ function expectCovers(plan: ReadPlan, range: { fromMs: number; toMs: number }): 
 }
 
 describe('planRead', () => {
-  it('reads whole days from the daily table, and the edges from the next finer grains', () => {
+  it('reads whole days from the daily table, hours from the hourly one and the rest from the minute table', () => {
     expect(planRead(r('02T00:07', '05T09:37'))).toEqual({
       pieces: [
         { table: 'rollup_1d', ranges: [r('03T00:00', '05T00:00')] },
         { table: 'rollup_1h', ranges: [r('02T01:00', '03T00:00'), r('05T00:00', '05T09:00')] },
-        { table: 'rollup_15m', ranges: [r('02T00:15', '02T01:00'), r('05T09:00', '05T09:30')] },
-        { table: 'rollup_1m', ranges: [r('02T00:07', '02T00:15'), r('05T09:30', '05T09:37')] },
+        { table: 'rollup_1m', ranges: [r('02T00:07', '02T01:00'), r('05T09:00', '05T09:37')] },
       ],
     });
   });
 
   it('reads an aligned range from one table, and a short one from the minute table only', () => {
     expect(planRead(r('02T00:00', '04T00:00'))).toEqual({ pieces: [{ table: 'rollup_1d', ranges: [r('02T00:00', '04T00:00')] }] });
-    expect(planRead(r('02T00:15', '02T00:45'))).toEqual({ pieces: [{ table: 'rollup_15m', ranges: [r('02T00:15', '02T00:45')] }] });
+    expect(planRead(r('02T00:15', '02T00:45'))).toEqual({ pieces: [{ table: 'rollup_1m', ranges: [r('02T00:15', '02T00:45')] }] });
+    expect(planRead(r('02T00:15', '02T00:45'), QUARTER_MS)).toEqual({ pieces: [{ table: 'rollup_15m', ranges: [r('02T00:15', '02T00:45')] }] });
     expect(planRead(r('02T00:07', '02T00:14'))).toEqual({ pieces: [{ table: 'rollup_1m', ranges: [r('02T00:07', '02T00:14')] }] });
   });
 

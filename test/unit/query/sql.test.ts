@@ -14,8 +14,8 @@ describe('buildLoadQuery', () => {
     expect(q.query).not.toContain("ws'1");
     expect(q.query).toContain('org_id = {org:String}');
     expect(q.query).toContain('workspace_id = {ws:String}');
-    for (const t of ['rollup_1h', 'rollup_15m', 'rollup_1m']) expect(q.query).toContain(`analytics.${t} `);
-    expect(q.query).not.toContain('rollup_1d');
+    for (const t of ['rollup_1h', 'rollup_1m']) expect(q.query).toContain(`analytics.${t} `);
+    for (const t of ['rollup_1d', 'rollup_15m']) expect(q.query).not.toContain(t);
     expect(q.query_params).toMatchObject({
       org: evil,
       ws: "ws'1",
@@ -23,9 +23,9 @@ describe('buildLoadQuery', () => {
       mt: ['conversations'],
       h0_from: iso('2025-11-02T01:00:00Z') / 1000,
       h0_to: iso('2025-11-02T06:00:00Z') / 1000,
-      q0_from: iso('2025-11-02T00:15:00Z') / 1000,
-      q1_to: iso('2025-11-02T06:45:00Z') / 1000,
       m0_from: iso('2025-11-02T00:07:00Z') / 1000,
+      m0_to: iso('2025-11-02T01:00:00Z') / 1000,
+      m1_from: iso('2025-11-02T06:00:00Z') / 1000,
       m1_to: iso('2025-11-02T06:52:00Z') / 1000,
     });
   });
