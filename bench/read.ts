@@ -1,5 +1,5 @@
 /**
- * The read benchmark (issue 5, item 5; docs/benchmarks-read.md): p50 / p99 latency of every read-API
+ * The read benchmark (issue 5, item 5; docs/benchmarks.md, "Read API latency"): p50 / p99 latency of every read-API
  * endpoint over HTTP, on one tenant with N events (default 10 million) over 30 days, already rolled up,
  * on the embedded engine. It prints numbers; it is not a test.
  *
