@@ -49,6 +49,9 @@ interface Lane {
   epoch: number;
 }
 
+/** What a queued message counts for the buffer bound: its value plus a rough fixed overhead. */
+const sizeOf = (m: SourceMessage): number => (m.value?.length ?? 0) + 64;
+
 function toHeaders(h: PMessage['headers']): IHeaders | undefined {
   if (!h || h.size === 0) return undefined;
   const out: IHeaders = {};
@@ -114,10 +117,14 @@ export async function openPlatformaticConsumer(conn: ConnectionSettings, g: Grou
 
   const schedule = (lane: Lane) => {
     if (lane.running || lane.paused || lane.queue.length === 0 || stopping) return;
-    const messages = lane.queue;
-    lane.queue = [];
-    queuedBytes -= lane.bytes;
-    lane.bytes = 0;
+    // At most one partition fetch's worth (maxBytesPerPartition) per batch, as kafkajs hands them: larger
+    // batches would mean fewer, larger inserts and more memory, and a different benchmark.
+    let take = 0;
+    let bytes = 0;
+    while (take < lane.queue.length && (take === 0 || bytes < g.maxBytesPerPartition)) bytes += sizeOf(lane.queue[take++]!);
+    const messages = lane.queue.splice(0, take);
+    lane.bytes -= bytes;
+    queuedBytes -= bytes;
     flowControl();
     const epoch = lane.epoch;
     const batch = { topic: lane.topic, partition: lane.partition, messages, lastOffset: messages[messages.length - 1]!.offset };
@@ -133,6 +140,8 @@ export async function openPlatformaticConsumer(conn: ConnectionSettings, g: Grou
         // A transient failure (e.g. a commit the coordinator refused): the same messages again, later.
         events.onCrash?.(error, true);
         lane.queue = messages.concat(lane.queue);
+        lane.bytes += bytes;
+        queuedBytes += bytes;
         setTimeout(() => schedule(lane), 1000);
       },
     );
@@ -145,7 +154,7 @@ export async function openPlatformaticConsumer(conn: ConnectionSettings, g: Grou
     const value = m.value ?? null;
     const headers = toHeaders(m.headers);
     lane.queue.push({ topic: m.topic, partition: m.partition, offset: m.offset.toString(), key: m.key ?? null, value, timestamp: m.timestamp.toString(), ...(headers ? { headers } : {}) });
-    const size = (value?.length ?? 0) + 64;
+    const size = sizeOf(lane.queue[lane.queue.length - 1]!);
     lane.bytes += size;
     queuedBytes += size;
     flowControl();
