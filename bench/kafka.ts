@@ -4,6 +4,8 @@
  */
 import { Kafka, logLevel, type Admin, type ConsumerConfig } from 'kafkajs';
 import type { Config } from '../src/config/schema.js';
+import type { GroupSettings } from '../src/source/consumer.js';
+import { groupSettings } from '../src/source/kafka-source.js';
 
 export function benchKafka(cfg: Config, clientId: string): Kafka {
   return new Kafka({ brokers: cfg.KAFKA_BROKERS, clientId, logLevel: logLevel.NOTHING });
@@ -27,6 +29,17 @@ export function workerConsumerConfig(cfg: Config, groupId: string): ConsumerConf
     maxWaitTimeInMs: cfg.ROLLUPS_FLUSH_INTERVAL_MS,
     retry: { retries: 10 },
   };
+}
+
+/** The same settings for the client-independent consumer interface (what `createKafkaSource` derives). */
+export function workerGroupSettings(cfg: Config, groupId: string): GroupSettings {
+  return groupSettings({
+    groupId,
+    sessionTimeoutMs: cfg.KAFKA_SESSION_TIMEOUT_MS,
+    maxBytes: Math.floor((cfg.ROLLUPS_MAX_BUFFER_MB * 1024 * 1024) / 8),
+    minBytes: cfg.ROLLUPS_FLUSH_MIN_BYTES,
+    maxWaitMs: cfg.ROLLUPS_FLUSH_INTERVAL_MS,
+  });
 }
 
 /** The worker's `partitionsConsumedConcurrently`. */

@@ -2,10 +2,10 @@
  * `npm run bench`: the benchmark of issue 7, in one run (docs/benchmarks.md).
  *
  *   npm run bench [-- --events N] [--seed S] [--partitions P] [--stages a,b,c,d,e] [--fresh-rate R]
- *                    [--fresh-seconds S] [--peer-consumers K] [--profile] [--keep]
+ *                    [--fresh-seconds S] [--peer-consumers K] [--client kafkajs|platformatic|confluent] [--profile] [--keep]
  *
  * Produces N events to a topic of their own once (reused on later runs), then measures on the same data, each
- * stage in a child process of its own: (a) the raw kafkajs ceiling, (b) decode + validate, (c) the full worker
+ * stage in a child process of its own: (a) the raw ceiling of the consuming client (--client, default kafkajs), (b) decode + validate, (c) the full worker
  * into the embedded ClickHouse, (d) ClickHouse's Kafka engine + materialized view (the peer), (e) freshness
  * under a steady produced load. Kafka and the registry come from the standard configuration (KAFKA_BROKERS,
  * SCHEMA_REGISTRY_URL...). The last line printed is one JSON object.
@@ -15,6 +15,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
+import { KAFKA_CLIENTS, type KafkaClientName } from '../src/source/consumer.js';
 import { runStage, stagePath, type StageResult } from './child.js';
 import { runFreshness, type FreshnessResult } from './freshness.js';
 import { benchKafka } from './kafka.js';
@@ -34,14 +35,16 @@ interface Args {
   profile: boolean;
   keep: boolean;
   eventRate: number;
+  /** The consuming client of (a) and (c) (KAFKA_CLIENT in their processes); producing and (b) stay on kafkajs. */
+  client: KafkaClientName | undefined;
 }
 
-const USAGE = 'usage: npm run bench -- [--events N] [--seed S] [--partitions P] [--stages a,b,c,d,e] [--fresh-rate R] [--fresh-seconds S] [--peer-consumers K] [--profile] [--keep]';
+const USAGE = 'usage: npm run bench -- [--events N] [--seed S] [--partitions P] [--stages a,b,c,d,e] [--fresh-rate R] [--fresh-seconds S] [--peer-consumers K] [--client kafkajs|platformatic|confluent] [--profile] [--keep]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     events: 2_000_000, seed: 1, partitions: 3, stages: new Set(['a', 'b', 'c', 'd', 'e']), freshRate: 20_000, freshSeconds: 30,
-    peerConsumers: Math.min(3, availableParallelism()), profile: false, keep: false, eventRate: 20_000,
+    peerConsumers: Math.min(3, availableParallelism()), profile: false, keep: false, eventRate: 20_000, client: undefined,
   };
   const num = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -61,6 +64,12 @@ function parseArgs(argv: string[]): Args {
       case '--fresh-seconds': a.freshSeconds = num(flag, value(), 5); break;
       case '--peer-consumers': a.peerConsumers = num(flag, value(), 1); break;
       case '--event-rate': a.eventRate = num(flag, value(), 1); break;
+      case '--client': {
+        const c = value();
+        if (!KAFKA_CLIENTS.includes(c as KafkaClientName)) throw new Error(`--client expects one of ${KAFKA_CLIENTS.join(', ')}\n${USAGE}`);
+        a.client = c as KafkaClientName;
+        break;
+      }
       case '--profile': a.profile = true; break;
       case '--keep': a.keep = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
@@ -84,6 +93,8 @@ function stageLine(label: string, r: StageResult): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // Every child inherits it: (a), (c), (e) and the profile consume with this client.
+  if (args.client) process.env['KAFKA_CLIENT'] = args.client;
   const cfg = loadConfig(process.env);
   const root = resolve('.data/bench');
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(2).toString('hex')}`;
@@ -93,7 +104,8 @@ async function main(): Promise<void> {
 
   out(`analytics-rollups bench ${runId}`);
   out(`machine: ${machineLine()}`);
-  out(`Kafka ${cfg.KAFKA_BROKERS.join(',')}, registry ${cfg.SCHEMA_REGISTRY_URL}, embedded ClickHouse under ${runDir}`);
+  const client = args.client ?? cfg.KAFKA_CLIENT;
+  out(`Kafka ${cfg.KAFKA_BROKERS.join(',')} (consuming client of (a), (c), (e): ${client}), registry ${cfg.SCHEMA_REGISTRY_URL}, embedded ClickHouse under ${runDir}`);
 
   // ---- the data, once ----------------------------------------------------------------------------------
   const kafka = benchKafka(cfg, 'bench');
@@ -121,9 +133,9 @@ async function main(): Promise<void> {
   const overviews: Partial<Record<'c' | 'd', OverviewTotals>> = {};
 
   if (args.stages.has('a')) {
-    out(`(a) ceiling: raw kafkajs eachBatch, count only ... [load ${loadavg()[0]!.toFixed(2)}]`);
+    out(`(a) ceiling: raw ${client} batches, count only ... [load ${loadavg()[0]!.toFixed(2)}]`);
     results.a = (await runStage(stagePath('ceiling'), base('ceiling'))).result;
-    if (results.a) out(stageLine('(a) ceiling (kafkajs, count only)', results.a));
+    if (results.a) out(stageLine(`(a) ceiling (${client}, count only)`, results.a));
   }
   if (args.stages.has('b')) {
     out(`(b) decode + validate ... [load ${loadavg()[0]!.toFixed(2)}]`);
@@ -141,7 +153,7 @@ async function main(): Promise<void> {
     overviews.c = (r.data[0] as { overview: OverviewTotals } | undefined)?.overview;
     if (results.c) {
       const x = results.c.extra;
-      out(stageLine('(c) full worker (embedded CH)', results.c));
+      out(stageLine(`(c) full worker (${client}, embedded CH)`, results.c));
       out(`    ${fmt(Number(x['rowsWritten']))} rows in ${fmt(Number(x['inserts']))} inserts (${fmt(Number(x['insertSecondsTotal']), 1)} s inserting) over ${fmt(Number(x['batches']))} batches; dead letters ${x['deadLettered']}, late ${x['late']}; RSS before consuming ${fmt(results.c.baselineRssMb)} MB (engine loaded, schema created), mean ${fmt(Number(x['meanRssMb']))} MB; JS heap + buffers peak ${fmt(Number(x['heapPeakMb']))} MB`);
     }
   }
@@ -206,6 +218,8 @@ async function main(): Promise<void> {
   await admin.disconnect();
   console.log(
     JSON.stringify({
+      client,
+      load_at_end: loadavg()[0]!.toFixed(2),
       events: manifest.events,
       ceiling_eps: round(a, 0),
       decode_eps: round(b, 0),
@@ -215,6 +229,8 @@ async function main(): Promise<void> {
       peer_ratio: round(peerRatio, 3),
       cpu_s_per_million: round(cpuPerM, 2),
       peak_rss_mb: round(peakRss, 0),
+      ceiling_cpu_s_per_million: results.a ? round((results.a.cpuSeconds / results.a.events) * 1e6, 2) : null,
+      ceiling_peak_rss_mb: results.a ? round(results.a.peakRssMb, 0) : null,
       rows_per_1k: round(rowsPer1k, 1),
       freshness_p50_ms: round(fresh?.p50Ms ?? null, 0),
       freshness_p99_ms: round(fresh?.p99Ms ?? null, 0),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KAFKA_CLIENTS } from '../source/consumer.js';
 
 /**
  * The one configuration schema (contract section 2 plus the worker's tuning knobs). Every variable
@@ -85,6 +86,7 @@ export const CONFIG_VARIABLES = {
   KAFKA_GROUP_ID: [z.string().min(1, 'expected a non-empty consumer group id'), 'analytics-rollups', false, 'consumer group'],
   KAFKA_SESSION_TIMEOUT_MS: [int(6000, 300_000), '30000', false, 'consumer group session timeout: how soon a dead worker\'s partitions move'],
   KAFKA_CLIENT_ID: [z.string().min(1, 'expected a non-empty client id'), 'analytics-rollups', false, 'Kafka client id'],
+  KAFKA_CLIENT: [z.enum(KAFKA_CLIENTS), 'kafkajs', false, 'the consuming Kafka client; the others are for benchmarks (npm run bench:clients)'],
   SCHEMA_REGISTRY_URL: [httpUrl(), 'http://127.0.0.1:8081/apis/ccompat/v7', false, 'Confluent-compatible registry base URL'],
   CLICKHOUSE_URL: [httpUrl().optional(), undefined, false, 'ClickHouse HTTP endpoint; unset = embedded engine'],
   CLICKHOUSE_USER: [z.string().min(1), 'default', false, 'ClickHouse user (HTTP only)'],

@@ -1,7 +1,7 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { RollupsError, errorMessage } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { SourceMessage } from '../pipeline/types.js';
+import type { BatchConsumer, BatchScope, ConsumedBatch, GroupSettings } from './consumer.js';
 
 export interface SourceBatch {
   topic: string;
@@ -42,7 +42,8 @@ export interface SourceHooks {
 }
 
 export interface KafkaSourceOptions {
-  kafka: Kafka;
+  /** Opens the consumer (of whichever client) with the settings the source derived. */
+  openConsumer: (settings: GroupSettings) => BatchConsumer | Promise<BatchConsumer>;
   groupId: string;
   topics: string[];
   handler: BatchHandler;
@@ -54,7 +55,7 @@ export interface KafkaSourceOptions {
   hooks?: SourceHooks;
   /** How soon the group notices a dead member. Default 30 s. */
   sessionTimeoutMs?: number;
-  /** kafkajs `maxBytes` per fetch; larger fetches mean fewer, larger flushes. */
+  /** Bytes per fetch; larger fetches mean fewer, larger flushes. */
   maxBytes?: number;
   /** The broker holds a fetch until this many bytes arrived or `maxWaitMs` passed. */
   minBytes?: number;
@@ -67,50 +68,44 @@ function isRetriable(err: unknown): boolean {
   return err instanceof RollupsError && err.retriable;
 }
 
-/** kafkajs marks its own transient failures (broker gone, leader moved) with `retriable`. */
-function isKafkaRetriable(err: unknown): boolean {
-  return (err as { retriable?: unknown }).retriable === true || (err as { name?: unknown }).name === 'KafkaJSNumberOfRetriesExceeded';
+/** The consumer settings of the worker: exported so that the benchmark's stages fetch exactly as it does. */
+export function groupSettings(opts: Pick<KafkaSourceOptions, 'groupId' | 'fromBeginning' | 'sessionTimeoutMs' | 'maxBytes' | 'minBytes' | 'maxWaitMs'>): GroupSettings {
+  const session = opts.sessionTimeoutMs ?? 30_000;
+  const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
+  return {
+    groupId: opts.groupId,
+    sessionTimeoutMs: session,
+    rebalanceTimeoutMs: 60_000,
+    heartbeatIntervalMs: Math.max(500, Math.floor(session / 10)),
+    maxBytes,
+    maxBytesPerPartition: Math.min(maxBytes, 4 * 1024 * 1024),
+    minBytes: opts.minBytes ?? 1,
+    maxWaitMs: opts.maxWaitMs ?? 250,
+    fromBeginning: opts.fromBeginning ?? true,
+    // A batch that fails for good (schema missing, a bug) must stop the worker, not loop: our own errors
+    // decide by their flag; anything else is left to the client's notion of a transient failure.
+    restartOnFailure: (err) => (err instanceof RollupsError ? err.retriable : undefined),
+  };
 }
 
 /**
  * The Kafka loop: consume in a group, hand each batch to the handler, and commit the batch's offsets
  * only after the handler resolved (its work is durable). While a batch keeps failing with a retriable
  * error the partition is paused (no further fetches for it), heartbeats continue, and the same batch is
- * handed again after a backoff. A rebalance waits for running batches to finish (kafkajs semantics), so
- * a partition's work is flushed and committed before it is let go.
+ * handed again after a backoff. It talks to the client only through BatchConsumer (src/source/consumer.ts);
+ * with kafkajs a rebalance waits for running batches to finish, so a partition's work is flushed and
+ * committed before it is let go.
  */
 export function createKafkaSource(opts: KafkaSourceOptions) {
-  const consumer: Consumer = opts.kafka.consumer({
-    groupId: opts.groupId,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
-    maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
-    maxBytesPerPartition: Math.min(opts.maxBytes ?? 10 * 1024 * 1024, 4 * 1024 * 1024),
-    minBytes: opts.minBytes ?? 1,
-    maxWaitTimeInMs: opts.maxWaitMs ?? 250,
-    // A batch that fails for good (schema missing, a bug) must stop the worker, not loop: kafkajs
-    // restarts the consumer only for retriable failures.
-    retry: { retries: 10, restartOnFailure: async (err: Error) => isRetriable(err) || !(err instanceof RollupsError) && isKafkaRetriable(err) },
-  });
   const base = opts.retryBaseMs ?? 200;
   const max = opts.retryMaxMs ?? 10_000;
   let stopping = false;
+  let consumer: BatchConsumer | undefined;
 
-  async function eachBatch(p: EachBatchPayload): Promise<void> {
-    const { batch } = p;
+  async function eachBatch(c: BatchConsumer, batch: ConsumedBatch, scope: BatchScope): Promise<void> {
     if (batch.messages.length === 0) return;
-    const messages: SourceMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      key: m.key ?? null,
-      value: m.value ?? null,
-      timestamp: m.timestamp,
-      ...(m.headers ? { headers: m.headers } : {}),
-    }));
-    const sb: SourceBatch = { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() };
-    const ctl: BatchControl = { heartbeat: p.heartbeat, isStale: () => !p.isRunning() || p.isStale() };
+    const sb: SourceBatch = batch;
+    const ctl: BatchControl = { heartbeat: scope.heartbeat, isStale: scope.isStale };
     opts.hooks?.onBatchStart?.(batch.topic, batch.partition, Number(batch.messages[0]?.timestamp ?? Date.now()));
     let paused = false;
     let verdict: BatchVerdict = { commit: true };
@@ -124,7 +119,7 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
         if (!isRetriable(err)) throw err;
         if (!paused) {
           paused = true;
-          consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+          c.pause(batch.topic, batch.partition);
           opts.hooks?.onPaused?.(batch.topic, batch.partition, true);
         }
         const delayMs = Math.min(max, base * 2 ** Math.min(attempt, 16));
@@ -133,48 +128,48 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
         const until = Date.now() + delayMs;
         while (Date.now() < until && !ctl.isStale() && !stopping) {
           await sleep(Math.min(1000, until - Date.now()));
-          await p.heartbeat().catch(() => undefined);
+          await scope.heartbeat().catch(() => undefined);
         }
       }
     }
     if (paused) {
-      consumer.resume([{ topic: batch.topic, partitions: [batch.partition] }]);
+      c.resume(batch.topic, batch.partition);
       opts.hooks?.onPaused?.(batch.topic, batch.partition, false);
     }
     if (ctl.isStale()) return;
-    p.resolveOffset(sb.lastOffset);
+    scope.resolveOffset(sb.lastOffset);
     if (!verdict.commit) return;
     const next = (BigInt(sb.lastOffset) + 1n).toString();
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    await c.commit(batch.topic, batch.partition, next);
     opts.hooks?.onCommitted?.(batch.topic, batch.partition, next);
-    await p.heartbeat();
+    await scope.heartbeat();
   }
 
   return {
-    consumer,
+    /** The open consumer (after start). */
+    get consumer(): BatchConsumer | undefined {
+      return consumer;
+    },
     async start(): Promise<void> {
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        opts.logger.info({ groupId: opts.groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined the consumer group');
-        opts.hooks?.onGroupJoin?.(e.payload.memberAssignment);
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        opts.logger.error({ err: e.payload.error.message, restart: e.payload.restart }, 'consumer crashed');
-        if (!e.payload.restart) opts.hooks?.onCrash?.(e.payload.error);
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        // Every assigned partition is worked on at once; the handler groups them into shared flushes.
-        partitionsConsumedConcurrently: 64,
-        eachBatch,
+      const c = await opts.openConsumer(groupSettings(opts));
+      consumer = c;
+      await c.connect();
+      await c.subscribe(opts.topics);
+      await c.run((batch, scope) => eachBatch(c, batch, scope), {
+        onGroupJoin: (assigned, memberId) => {
+          opts.logger.info({ groupId: opts.groupId, memberId, assignment: assigned, client: c.client }, 'joined the consumer group');
+          opts.hooks?.onGroupJoin?.(assigned);
+        },
+        onCrash: (error, restart) => {
+          opts.logger.error({ err: error.message, restart, client: c.client }, 'consumer crashed');
+          if (!restart) opts.hooks?.onCrash?.(error);
+        },
       });
     },
     /** Stops fetching, lets running batches finish and commit (a batch stuck in retries is abandoned), leaves the group. */
     async stop(): Promise<void> {
       stopping = true;
-      await consumer.disconnect();
+      await consumer?.disconnect();
     },
   };
 }

@@ -10,6 +10,7 @@ import { createIngestStep } from '../pipeline/ingest.js';
 import type { DecodedEvent } from '../pipeline/types.js';
 import type { SinkResult } from '../sink/rollup-sink.js';
 import { createValidateStep } from '../pipeline/validate-step.js';
+import { openConsumer, type KafkaClientName } from '../source/consumer.js';
 import { createKafkaSource, type BatchControl, type SourceBatch } from '../source/kafka-source.js';
 import { RollupsError, TopicMissingError } from '../errors.js';
 
@@ -36,6 +37,8 @@ export interface IngestWorkerOptions {
   sessionTimeoutMs?: number;
   /** The consumer stopped for good (a failure no retry can fix). */
   onCrash?: (error: Error) => void;
+  /** Which Kafka client consumes (KAFKA_CLIENT); producer and admin are always kafkajs. */
+  kafkaClient?: KafkaClientName;
 }
 
 export class DeadLetterWriteError extends RollupsError {
@@ -58,7 +61,7 @@ export function createIngestWorker(o: IngestWorkerOptions) {
   const lag = new LagTracker(admin, o.groupId, metrics.registry, o.logger, now);
 
   const source = createKafkaSource({
-    kafka,
+    openConsumer: (settings) => openConsumer(o.kafkaClient ?? 'kafkajs', { brokers: o.brokers, clientId: o.clientId }, settings),
     groupId: o.groupId,
     topics: o.topics,
     logger: o.logger,

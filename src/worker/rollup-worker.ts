@@ -69,6 +69,7 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
     dlqTopic: cfg.KAFKA_DLQ_TOPIC, registryUrl: cfg.SCHEMA_REGISTRY_URL, logger, metrics,
     sink: (events, batch) => sink.handle(events, batch),
     sessionTimeoutMs: cfg.KAFKA_SESSION_TIMEOUT_MS,
+    kafkaClient: cfg.KAFKA_CLIENT,
     onCrash: (error) => {
       inGroup = false;
       opts.onCrash?.(error);
