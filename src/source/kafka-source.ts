@@ -100,15 +100,14 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
   async function eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     if (batch.messages.length === 0) return;
-    const messages: SourceMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: m.offset,
-      key: m.key ?? null,
-      value: m.value ?? null,
-      timestamp: m.timestamp,
-      ...(m.headers ? { headers: m.headers } : {}),
-    }));
+    // One object of one shape per message (no spread of an optional headers object): this runs for
+    // every consumed message.
+    const { topic, partition } = batch;
+    const messages = new Array<SourceMessage>(batch.messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = batch.messages[i]!;
+      messages[i] = { topic, partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp, headers: m.headers };
+    }
     const sb: SourceBatch = { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() };
     const ctl: BatchControl = { heartbeat: p.heartbeat, isStale: () => !p.isRunning() || p.isStale() };
     opts.hooks?.onBatchStart?.(batch.topic, batch.partition, Number(batch.messages[0]?.timestamp ?? Date.now()));
