@@ -54,7 +54,11 @@ export interface KafkaSourceOptions {
   hooks?: SourceHooks;
   /** How soon the group notices a dead member. Default 30 s. */
   sessionTimeoutMs?: number;
-  /** kafkajs `maxBytes` per fetch; larger fetches mean fewer, larger flushes. */
+  /**
+   * kafkajs `maxBytes` per fetch, and per partition: one partition may fill a whole fetch (a partition
+   * batch is one flush, and larger flushes write fewer rows per event). The bytes in flight stay bounded
+   * by the fetch.
+   */
   maxBytes?: number;
   /** The broker holds a fetch until this many bytes arrived or `maxWaitMs` passed. */
   minBytes?: number;
@@ -86,7 +90,7 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
     rebalanceTimeout: 60_000,
     heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
     maxBytes: opts.maxBytes ?? 10 * 1024 * 1024,
-    maxBytesPerPartition: Math.min(opts.maxBytes ?? 10 * 1024 * 1024, 4 * 1024 * 1024),
+    maxBytesPerPartition: opts.maxBytes ?? 10 * 1024 * 1024,
     minBytes: opts.minBytes ?? 1,
     maxWaitTimeInMs: opts.maxWaitMs ?? 250,
     // A batch that fails for good (schema missing, a bug) must stop the worker, not loop: kafkajs
