@@ -13,7 +13,7 @@ export function benchKafka(cfg: Config, clientId: string): Kafka {
 
 /**
  * The consumer settings of `startRollupWorker` + `createKafkaSource` for this configuration: fetch size from
- * ROLLUPS_MAX_BUFFER_MB / 8 (4 MiB per partition at most), the fetch minimum and wait from
+ * ROLLUPS_MAX_BUFFER_MB / 8 (per fetch, and per partition: one partition may fill a fetch), the fetch minimum and wait from
  * ROLLUPS_FLUSH_MIN_BYTES / ROLLUPS_FLUSH_INTERVAL_MS.
  */
 export function workerConsumerConfig(cfg: Config, groupId: string): ConsumerConfig {
@@ -24,7 +24,7 @@ export function workerConsumerConfig(cfg: Config, groupId: string): ConsumerConf
     rebalanceTimeout: 60_000,
     heartbeatInterval: Math.max(500, Math.floor(cfg.KAFKA_SESSION_TIMEOUT_MS / 10)),
     maxBytes,
-    maxBytesPerPartition: Math.min(maxBytes, 4 * 1024 * 1024),
+    maxBytesPerPartition: maxBytes,
     minBytes: cfg.ROLLUPS_FLUSH_MIN_BYTES,
     maxWaitTimeInMs: cfg.ROLLUPS_FLUSH_INTERVAL_MS,
     retry: { retries: 10 },

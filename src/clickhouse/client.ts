@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
-import { createClient, type ClickHouseClient, type InsertParams } from '@clickhouse/client';
+import { randomUUID } from 'node:crypto';
+import { ClickHouseError, createClient, parseError, type ClickHouseClient, type InsertParams, type InsertResult } from '@clickhouse/client';
 import { RollupsError } from '../errors.js';
 import { createRequire } from 'node:module';
 
@@ -38,9 +39,15 @@ export function targetOf(cfg: { CLICKHOUSE_URL?: string | undefined; CLICKHOUSE_
 }
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
+/** The part of chDB's connection extension (`connection.chdb`) the embedded insert uses. */
+interface ChdbRaw {
+  rawInsert(params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number | boolean> }): Promise<{ rowsWritten: number; bytesWritten: number; elapsed: number }>;
+}
+
 interface Embedded {
   path: string;
   client: ClickHouseClient;
+  raw: ChdbRaw;
   users: number;
 }
 
@@ -86,7 +93,7 @@ export function openClickHouse(t: ClickHouseTarget): ClickHouseClient {
     throw new EmbeddedEngineBusyError(path, err);
   }
   const client = createClient({ connection });
-  embedded = { path, client, users: 1 };
+  embedded = { path, client, raw: (connection as unknown as { chdb: ChdbRaw }).chdb, users: 1 };
   return shared(embedded);
 }
 
@@ -107,13 +114,98 @@ function shared(e: Embedded): ClickHouseClient {
         };
       }
       if (prop === 'insert') {
-        // chDB applies per-call settings as session-wide SETs, so a deduplication token would leak into
-        // every later insert of the process and silently drop it. Every insert states its own token.
-        return (params: InsertParams<Readable, unknown>) =>
-          target.insert({ ...params, clickhouse_settings: { insert_deduplication_token: '', ...params.clickhouse_settings } });
+        return (params: InsertParams<Readable, unknown>) => {
+          const raw = rawInsertOf(params);
+          if (raw !== undefined) return embeddedRawInsert(e.raw, raw);
+          // The generic path: chDB applies per-call settings as session-wide SETs, so a deduplication
+          // token would leak into every later insert of the process and silently drop it. Every insert
+          // on this path states its own token.
+          return target.insert({ ...params, clickhouse_settings: { insert_deduplication_token: '', ...params.clickhouse_settings } });
+        };
       }
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/** What a raw insert needs: an NDJSON payload, its table and the settings of its own SETTINGS clause. */
+export interface RawInsert {
+  table: string;
+  values: Buffer;
+  settings: Record<string, string | number | boolean>;
+}
+
+const PLAIN_TABLE = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+
+/**
+ * The raw form of an insert of JSONEachRow rows given as an array, or undefined when the insert must take
+ * the generic path (a stream, another format, a column list, a table name chDB's raw insert refuses). The
+ * rows become one NDJSON buffer (`JSON.stringify` per row, as @clickhouse/client encodes JSONEachRow); the
+ * settings go into the statement's own `SETTINGS` clause, so they apply to that insert only.
+ */
+export function rawInsertOf(params: InsertParams<Readable, unknown>): RawInsert | undefined {
+  const values: unknown = params.values;
+  const encoded = values instanceof Readable ? ndjsonPayloadOf(values) : undefined;
+  if ((!Array.isArray(values) && encoded === undefined) || params.format !== 'JSONEachRow' || params.columns !== undefined) return undefined;
+  if (!PLAIN_TABLE.test(params.table)) return undefined;
+  const settings: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(params.clickhouse_settings ?? {})) {
+    if (v === undefined) continue;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    settings[k] = v;
+  }
+  if (encoded !== undefined) return { table: params.table, values: encoded, settings };
+  const rows = values as unknown[];
+  let text = '';
+  for (let i = 0; i < rows.length; i++) text += `${JSON.stringify(rows[i])}\n`;
+  return { table: params.table, values: Buffer.from(text), settings };
+}
+
+const NDJSON_PAYLOAD = Symbol('ndjson payload');
+
+/**
+ * Rows the caller already encoded as JSONEachRow text (one JSON object per line, each line ending in a
+ * newline), as insert `values`: a byte stream, which @clickhouse/client sends to a server as it is, and
+ * which the embedded engine takes as its raw insert payload without reading the stream. Use with
+ * `format: 'JSONEachRow'`.
+ */
+export function ndjsonValues(text: string | Buffer): Readable {
+  const payload = typeof text === 'string' ? Buffer.from(text) : text;
+  const stream = Readable.from(payload.length === 0 ? [] : [payload], { objectMode: false });
+  return Object.assign(stream, { [NDJSON_PAYLOAD]: payload });
+}
+
+function ndjsonPayloadOf(s: Readable): Buffer | undefined {
+  const p = (s as Readable & { [NDJSON_PAYLOAD]?: Buffer })[NDJSON_PAYLOAD];
+  return Buffer.isBuffer(p) ? p : undefined;
+}
+
+/** chDB's raw insert (`connection.chdb.rawInsert`), answering like @clickhouse/client's insert. */
+async function embeddedRawInsert(raw: ChdbRaw, r: RawInsert): Promise<InsertResult> {
+  const query_id = randomUUID();
+  if (r.values.length === 0) return { executed: false, query_id, response_headers: {} };
+  try {
+    const s = await raw.rawInsert({ table: r.table, values: r.values, format: 'JSONEachRow', settings: r.settings });
+    return {
+      executed: true,
+      query_id,
+      response_headers: {},
+      summary: { read_rows: '0', read_bytes: '0', written_rows: String(s.rowsWritten), written_bytes: String(s.bytesWritten), total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: String(Math.round(s.elapsed * 1e9)) },
+    };
+  } catch (err) {
+    throw asClickHouseError(err);
+  }
+}
+
+/** chDB's insert errors carry the engine's code as `clickhouseCode`; the rest of the worker reads `code`. */
+function asClickHouseError(err: unknown): Error {
+  const message = err instanceof Error && err.message ? err.message : String(err);
+  const mapped = parseError(message);
+  const code = (err as { clickhouseCode?: unknown } | null)?.clickhouseCode;
+  if (!(mapped instanceof ClickHouseError) && (typeof code === 'number' || typeof code === 'string')) {
+    return Object.assign(new ClickHouseError({ message, code: String(code), type: undefined }), { cause: err });
+  }
+  if (mapped !== err) Object.assign(mapped, { cause: err });
+  return mapped;
 }

@@ -12,6 +12,8 @@
  * A reject `detail` names fields only. It never contains a value: an event that is rejected may be carrying
  * message text or PII, and the detail goes to logs and to dead-letter headers.
  */
+import type { types as avscTypes } from 'avsc';
+import { getEventType } from './avro.js';
 import {
   COMMON_OPTIONAL,
   ENVELOPE_REQUIRED,
@@ -109,16 +111,40 @@ for (const name of Object.keys(FIELD_TYPES) as FieldName[]) {
   RULES.set(name, buildRule(name, spec.type, spec.enum));
 }
 
+const GATE_KEYS_LIST: readonly string[] = ['gate', 'passed', 'score', 'word_count', 'claims', 'banned_phrases'];
+
 interface EventSpec {
   /** Every key this event may carry. */
   readonly allowed: ReadonlySet<string>;
+  /** `allowed` by position in {@link RECORD_KEYS} (the contract schema's fields, in schema order). */
+  readonly allowedAt: readonly boolean[];
   /** Every key this event must carry (envelope first). */
   readonly required: readonly string[];
   readonly missing: readonly string[];
 }
 
+/**
+ * The decoder hands the validator avsc's records as they are. A record read with the contract's own schema
+ * (the usual case) is an instance of avsc's generated class for that schema, whose constructor assigns
+ * every field of the schema, in schema order: its keys are known without `Object.keys`, and their rules
+ * and allowed flags can be looked up by position. Anything else (a plain object, a record of a writer
+ * schema with fields outside the contract) takes the general path over its own keys.
+ */
+const RECORD_TYPE = getEventType() as avscTypes.RecordType;
+const RECORD_CTOR: unknown = RECORD_TYPE.recordConstructor;
+const RECORD_KEYS: readonly string[] = RECORD_TYPE.fields.map((f) => f.name);
+const RECORD_RULES: readonly FieldRule[] = RECORD_KEYS.map((k) => {
+  const r = RULES.get(k);
+  if (r === undefined) throw new Error(`schema field "${k}" has no contract rule`);
+  return r;
+});
+const GATE_TYPE = (RECORD_TYPE.field('gates')!.type as unknown as { types: Array<{ typeName: string; itemsType?: avscTypes.RecordType }> }).types.find((t) => t.typeName === 'array')!.itemsType!;
+const GATE_CTOR: unknown = GATE_TYPE.recordConstructor;
+for (const f of GATE_TYPE.fields) if (!GATE_KEYS_LIST.includes(f.name)) throw new Error(`gate check field "${f.name}" is not in the contract`);
+
 function eventSpec(allowed: Iterable<string>, required: readonly string[]): EventSpec {
-  return { allowed: new Set(allowed), required, missing: required.map((f) => `field "${f}" is required`) };
+  const set = new Set(allowed);
+  return { allowed: set, allowedAt: RECORD_KEYS.map((k) => set.has(k)), required, missing: required.map((f) => `field "${f}" is required`) };
 }
 
 const SPECS = new Map<string, EventSpec>();
@@ -134,7 +160,7 @@ for (const name of EVENT_NAMES) {
 /** Used when `event` is absent or not a string: nothing beyond the contract, the envelope required. */
 const ANY_EVENT_SPEC = eventSpec(CONTRACT_FIELDS, [...ENVELOPE_REQUIRED]);
 
-const GATE_KEYS: ReadonlySet<string> = new Set(['gate', 'passed', 'score', 'word_count', 'claims', 'banned_phrases']);
+const GATE_KEYS: ReadonlySet<string> = new Set(GATE_KEYS_LIST);
 const GATE_NAME_SET: ReadonlySet<string> = new Set(GATE_NAMES);
 const GATE_NAME_LIST = GATE_NAMES.join(', ');
 
@@ -189,6 +215,8 @@ export function validateEvent(raw: Record<string, unknown>, nowMs: number): Vali
   // found later in the scan, so the scan goes on after them.
   let invalid: Rejection | undefined;
   let gateMissing: Rejection | undefined;
+
+  if (raw.constructor === RECORD_CTOR) return validateRecord(raw, spec, nowMs);
 
   const keys = Object.keys(raw);
   for (let i = 0; i < keys.length; i++) {
@@ -251,6 +279,11 @@ export function validateEvent(raw: Record<string, unknown>, nowMs: number): Vali
     }
   }
 
+  return finish(raw, spec, out, invalid, gateMissing);
+}
+
+/** The end of both paths: missing required keys, then the first gate-check problem, then the first invalid value. */
+function finish(raw: Record<string, unknown>, spec: EventSpec, out: Record<string, unknown>, invalid: Rejection | undefined, gateMissing: Rejection | undefined): ValidationResult {
   const required = spec.required;
   for (let i = 0; i < required.length; i++) {
     const value = raw[required[i]!];
@@ -260,6 +293,81 @@ export function validateEvent(raw: Record<string, unknown>, nowMs: number): Vali
   if (invalid !== undefined) return invalid;
   return { ok: true, event: out as unknown as AnalyticsEvent };
 }
+
+/**
+ * The scan of `validateEvent` specialised, once, to the contract schema's avsc record: the same checks in
+ * the same order (the record's keys are the schema's fields, in schema order), with each field read and
+ * written by name instead of through `Object.keys` and computed keys, and its rule and allowed flag
+ * looked up by position. Equivalence with the general path is a unit test.
+ */
+type RecordValidator = (raw: Record<string, unknown>, spec: EventSpec, nowMs: number) => ValidationResult;
+
+function compileRecordValidator(): RecordValidator {
+  const lines: string[] = ['"use strict";', 'return function validateRecord(raw, spec, nowMs) {', '  const allowed = spec.allowedAt;', '  const out = {};', '  let invalid, gateMissing, v;'];
+  for (let i = 0; i < RECORD_KEYS.length; i++) {
+    const key = RECORD_KEYS[i]!;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`schema field "${key}" is not an identifier`);
+    const r = RECORD_RULES[i]!;
+    lines.push(`  v = raw.${key};`, '  if (v !== null && v !== undefined) {', `    if (!allowed[${i}]) return unknown(${i});`);
+    let check: string;
+    switch (r.kind) {
+      case K_GATES:
+        lines.push(
+          '    const g = checkGates(v);',
+          `    if (g.ok) out.${key} = g.gates;`,
+          "    else if (g.reason === 'unknown_field') return g;",
+          "    else if (g.reason === 'missing_field') { if (gateMissing === undefined) gateMissing = g; }",
+          '    else if (invalid === undefined) invalid = g;',
+          '  }',
+        );
+        continue;
+      case K_EVENT:
+        check = `if (typeof v === 'string') out.${key} = v; else invalid = bad(${i});`;
+        break;
+      case K_STRING:
+        check = `if (typeof v === 'string' && v.length > 0) out.${key} = v; else invalid = bad(${i});`;
+        break;
+      case K_ENUM:
+        check = `if (typeof v === 'string' && R[${i}].enumSet.has(v)) out.${key} = v; else invalid = bad(${i});`;
+        break;
+      case K_LONG:
+      case K_INT:
+        check = `if (typeof v !== 'number' || !Number.isInteger(v) || v < ${r.min}) invalid = bad(${i}); else if (v > ${r.max}) invalid = tooLarge(${i}); else out.${key} = v;`;
+        break;
+      case K_BOOLEAN:
+        check = `if (typeof v === 'boolean') out.${key} = v; else invalid = bad(${i});`;
+        break;
+      case K_TIMESTAMP:
+        check = `const ms = toEpochMs(v); if (Number.isNaN(ms)) invalid = badTimestamp(); else if (ms - nowMs > ${MAX_FUTURE_MS}) invalid = futureTimestamp(); else out.${key} = ms;`;
+        break;
+      default:
+        throw new Error(`no compiled check for rule kind ${r.kind}`);
+    }
+    lines.push(`    if (invalid === undefined) { ${check} }`, '  }');
+  }
+  lines.push('  return finish(raw, spec, out, invalid, gateMissing);', '};');
+  const R = RECORD_RULES;
+  const make = new Function('R', 'unknown', 'bad', 'tooLarge', 'badTimestamp', 'futureTimestamp', 'checkGates', 'toEpochMs', 'finish', lines.join('\n')) as (...deps: unknown[]) => RecordValidator;
+  return make(
+    R,
+    (i: number) => reject('unknown_field', unknownFieldDetail(RECORD_KEYS[i]!, '')),
+    (i: number) => reject('invalid_field', R[i]!.invalid),
+    (i: number) => reject('invalid_field', R[i]!.tooLarge),
+    () => reject('bad_timestamp', TIMESTAMP_BAD),
+    () => reject('future_timestamp', TIMESTAMP_FUTURE),
+    checkGates,
+    toEpochMs,
+    finish,
+  );
+}
+
+let compiledRecordValidator: RecordValidator | undefined;
+function validateRecord(raw: Record<string, unknown>, spec: EventSpec, nowMs: number): ValidationResult {
+  compiledRecordValidator ??= compileRecordValidator();
+  return compiledRecordValidator(raw, spec, nowMs);
+}
+
+const NO_KEYS: readonly string[] = [];
 
 type GatesResult = { ok: true; gates: GateCheck[] } | Rejection;
 
@@ -280,7 +388,8 @@ function checkGates(value: unknown): GatesResult {
       continue;
     }
     const check = item as Record<string, unknown>;
-    const keys = Object.keys(check);
+    // A gate check record of the contract's schema has exactly the contract's keys.
+    const keys = check.constructor === GATE_CTOR ? NO_KEYS : Object.keys(check);
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
       const v = check[key];

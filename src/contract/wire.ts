@@ -24,3 +24,12 @@ export function unframe(value: Uint8Array): { schemaId: number; body: Buffer } |
   const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
   return { schemaId: buf.readUInt32BE(1), body: buf.subarray(HEADER_LENGTH) };
 }
+
+/**
+ * The schema id of a framed value without slicing out its body (the decoder's per-message path), or
+ * undefined when it is not in the wire format.
+ */
+export function schemaIdOf(value: Uint8Array): number | undefined {
+  if (value.length < HEADER_LENGTH || value[0] !== MAGIC_BYTE) return undefined;
+  return ((value[1]! << 24) >>> 0) + (value[2]! << 16) + (value[3]! << 8) + value[4]!;
+}

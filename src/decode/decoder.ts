@@ -1,8 +1,8 @@
 import avsc, { type Type } from 'avsc';
-import { extraWriterFields, extraWriterGateFields, fromAvroRecord, getEventType } from '../contract/avro.js';
+import { extraWriterFields, extraWriterGateFields, getEventType } from '../contract/avro.js';
 import type { RejectReason } from '../contract/catalog.js';
 import { UnknownSchemaError, type SchemaSource } from './registry-client.js';
-import { unframe } from '../contract/wire.js';
+import { HEADER_LENGTH, schemaIdOf } from '../contract/wire.js';
 
 export type DecodeResult =
   | { ok: true; raw: Record<string, unknown>; schemaId: number }
@@ -10,7 +10,7 @@ export type DecodeResult =
 
 /** What one writer schema id compiles to, once. */
 type Compiled =
-  | { kind: 'reader'; read: (body: Buffer) => unknown }
+  | { kind: 'reader'; type: Type; resolver: avsc.Resolver | undefined }
   | { kind: 'unknown' };
 
 const UNKNOWN_TTL_MS = 60_000;
@@ -41,11 +41,14 @@ export class Decoder {
   async prepare(values: ReadonlyArray<Buffer | null>): Promise<void> {
     const missing = new Set<number>();
     const now = this.now();
+    let last = -1;
     for (const v of values) {
-      const f = v === null ? undefined : unframe(v);
-      if (f === undefined) continue;
-      const c = this.compiled.get(f.schemaId);
-      if (c === undefined || (c.kind === 'unknown' && (this.unknownUntil.get(f.schemaId) ?? 0) <= now)) missing.add(f.schemaId);
+      const id = v === null ? undefined : schemaIdOf(v);
+      // A batch is mostly one schema id: check each run of the same id once.
+      if (id === undefined || id === last) continue;
+      last = id;
+      const c = this.compiled.get(id);
+      if (c === undefined || (c.kind === 'unknown' && (this.unknownUntil.get(id) ?? 0) <= now)) missing.add(id);
     }
     for (const id of missing) await this.load(id);
   }
@@ -75,7 +78,7 @@ export class Decoder {
       return { kind: 'unknown' };
     }
     if (extraWriterFields(writer).length > 0 || extraWriterGateFields(writer).length > 0) {
-      return { kind: 'reader', read: (body) => writer.fromBuffer(body) };
+      return { kind: 'reader', type: writer, resolver: undefined };
     }
     let resolver: avsc.Resolver;
     try {
@@ -83,27 +86,34 @@ export class Decoder {
     } catch {
       // Not resolvable into the contract's schema (e.g. a field changed type): read with the writer
       // schema and let validation say which field is wrong.
-      return { kind: 'reader', read: (body) => writer.fromBuffer(body) };
+      return { kind: 'reader', type: writer, resolver: undefined };
     }
-    const reader = this.reader;
-    return { kind: 'reader', read: (body) => reader.fromBuffer(body, resolver) };
+    return { kind: 'reader', type: this.reader, resolver };
   }
 
   decode(value: Buffer | null): DecodeResult {
-    const f = value === null ? undefined : unframe(value);
-    if (f === undefined) return { ok: false, reason: 'not_avro', detail: 'value is not in the Confluent wire format (magic byte 0 + schema id)' };
-    const c = this.compiled.get(f.schemaId);
-    if (c === undefined) throw new Error(`schema id ${f.schemaId} was not prepared`);
-    if (c.kind === 'unknown') return { ok: false, reason: 'unknown_schema', detail: `schema id ${f.schemaId} is not in the registry` };
+    const schemaId = value === null ? undefined : schemaIdOf(value);
+    if (value === null || schemaId === undefined) return { ok: false, reason: 'not_avro', detail: 'value is not in the Confluent wire format (magic byte 0 + schema id)' };
+    const c = this.compiled.get(schemaId);
+    if (c === undefined) throw new Error(`schema id ${schemaId} was not prepared`);
+    if (c.kind === 'unknown') return { ok: false, reason: 'unknown_schema', detail: `schema id ${schemaId} is not in the registry` };
     let rec: unknown;
     try {
-      rec = c.read(f.body);
+      const buf = Buffer.isBuffer(value) ? value : Buffer.from((value as Uint8Array).buffer, (value as Uint8Array).byteOffset, (value as Uint8Array).length);
+      // The body is read in place after the 5-byte header (no slice of it per message). Like
+      // `fromBuffer`, a truncated body (offset -1) or bytes after the record are a decode error.
+      const r = c.type.decode(buf, HEADER_LENGTH, c.resolver);
+      if (r.offset !== buf.length) throw new Error('truncated or trailing data');
+      rec = r.value;
     } catch {
-      return { ok: false, reason: 'decode_error', detail: `Avro body does not decode with schema id ${f.schemaId}` };
+      return { ok: false, reason: 'decode_error', detail: `Avro body does not decode with schema id ${schemaId}` };
     }
     if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
-      return { ok: false, reason: 'decode_error', detail: `schema id ${f.schemaId} is not a record schema` };
+      return { ok: false, reason: 'decode_error', detail: `schema id ${schemaId} is not a record schema` };
     }
-    return { ok: true, raw: fromAvroRecord(rec as Record<string, unknown>), schemaId: f.schemaId };
+    // avsc's record goes to the validator as it is: `validateEvent` treats null as absent (top level and
+    // inside gate checks) and builds its own null-free output, so a null-free copy here would be a third
+    // object tree per event for nothing.
+    return { ok: true, raw: rec as Record<string, unknown>, schemaId };
   }
 }

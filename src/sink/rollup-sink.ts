@@ -69,7 +69,11 @@ export function planSegments(
     segments.push({ first: intent.first, last: intent.last, events: events.filter((e) => offsetOf(e) >= intent.first && offsetOf(e) <= intent.last), replayOf: intent });
     newFrom = intent.last + 1n;
   }
-  if (newFrom <= lastOffset) segments.push({ first: newFrom, last: lastOffset, events: events.filter((e) => offsetOf(e) >= newFrom) });
+  if (newFrom <= lastOffset) {
+    // The whole batch is new in the usual case: no offset needs parsing.
+    const fresh = newFrom === firstOffset ? [...events] : events.filter((e) => offsetOf(e) >= newFrom);
+    segments.push({ first: newFrom, last: lastOffset, events: fresh });
+  }
   return { segments, skipped, incomplete: false };
 }
 

@@ -55,7 +55,11 @@ export interface KafkaSourceOptions {
   hooks?: SourceHooks;
   /** How soon the group notices a dead member. Default 30 s. */
   sessionTimeoutMs?: number;
-  /** Bytes per fetch; larger fetches mean fewer, larger flushes. */
+  /**
+   * kafkajs `maxBytes` per fetch, and per partition: one partition may fill a whole fetch (a partition
+   * batch is one flush, and larger flushes write fewer rows per event). The bytes in flight stay bounded
+   * by the fetch.
+   */
   maxBytes?: number;
   /** The broker holds a fetch until this many bytes arrived or `maxWaitMs` passed. */
   minBytes?: number;
@@ -78,7 +82,7 @@ export function groupSettings(opts: Pick<KafkaSourceOptions, 'groupId' | 'fromBe
     rebalanceTimeoutMs: 60_000,
     heartbeatIntervalMs: Math.max(500, Math.floor(session / 10)),
     maxBytes,
-    maxBytesPerPartition: Math.min(maxBytes, 4 * 1024 * 1024),
+    maxBytesPerPartition: maxBytes,
     minBytes: opts.minBytes ?? 1,
     maxWaitMs: opts.maxWaitMs ?? 250,
     fromBeginning: opts.fromBeginning ?? true,

@@ -118,7 +118,7 @@ describe('createKafkaSource over the consumer interface', () => {
 
   it('derives the settings every client gets, and who decides a restart', () => {
     const g = groupSettings({ groupId: 'g', sessionTimeoutMs: 10_000, maxBytes: 8 * 1024 * 1024 });
-    expect(g).toMatchObject({ groupId: 'g', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 4 * 1024 * 1024, minBytes: 1, maxWaitMs: 250, fromBeginning: true });
+    expect(g).toMatchObject({ groupId: 'g', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 8 * 1024 * 1024, minBytes: 1, maxWaitMs: 250, fromBeginning: true });
     expect(g.restartOnFailure?.(new Flaky(true))).toBe(true);
     expect(g.restartOnFailure?.(new Flaky(false))).toBe(false);
     // Not ours: the client's own notion of a transient failure decides.
