@@ -1,6 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import type { BatchConsumer, ConnectionSettings, ConsumedBatch, GroupSettings } from '../consumer.js';
 import { importOptional } from './optional.js';
+import { kafkaJsGroupFields } from './kafkajs.js';
 
 // The little of @confluentinc/kafka-javascript's KafkaJS-compatible API this adapter uses (the package
 // is optional: no import of its types).
@@ -51,21 +52,15 @@ export async function openConfluentConsumer(conn: ConnectionSettings, g: GroupSe
   const kafka = new Kafka({ kafkaJS: { brokers: conn.brokers, clientId: conn.clientId, logLevel: logLevel.NOTHING } });
   const consumer = kafka.consumer({
     kafkaJS: {
-      groupId: g.groupId,
+      ...kafkaJsGroupFields(g),
       fromBeginning: g.fromBeginning,
       autoCommit: false,
-      sessionTimeout: g.sessionTimeoutMs,
-      rebalanceTimeout: g.rebalanceTimeoutMs,
-      heartbeatInterval: g.heartbeatIntervalMs,
-      maxBytes: g.maxBytes,
-      maxBytesPerPartition: g.maxBytesPerPartition,
-      minBytes: g.minBytes,
-      maxWaitTimeInMs: g.maxWaitMs,
     },
     // Its eachBatch hands at most 32 messages by default (tiny flushes); kafkajs hands a whole partition
     // fetch (up to maxBytesPerPartition). Its limit counts messages, so: that many bytes at ~256 bytes a
-    // message. Unlimited (-1) gave 125,000-message batches and 2.5 GB peak RSS in the benchmark.
-    'js.consumer.max.batch.size': Math.max(1000, Math.floor(g.maxBytesPerPartition / 256)),
+    // message, at most 4 MiB worth (16,384): unlimited (-1) gave 125,000-message batches and 2.5 GB peak
+    // RSS in the benchmark.
+    'js.consumer.max.batch.size': Math.max(1000, Math.floor(Math.min(g.maxBytesPerPartition, 4 * 1024 * 1024) / 256)),
     rebalance_cb: (err: { code: number }, assignment: { topic: string; partition: number }[]) => {
       if (err.code !== ASSIGN_PARTITIONS) return;
       const assigned: Record<string, number[]> = {};

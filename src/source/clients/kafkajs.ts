@@ -22,10 +22,9 @@ function toBatch(p: EachBatchPayload): ConsumedBatch {
   return { topic, partition, messages, lastOffset: batch.lastOffset() };
 }
 
-/** The default client: the behaviour the worker had before the interface, unchanged. */
-export function openKafkaJsConsumer(conn: ConnectionSettings, g: GroupSettings): BatchConsumer {
-  const kafka = new Kafka({ brokers: conn.brokers, clientId: conn.clientId, logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({
+/** The group and fetch settings in kafkajs' names (also what the KafkaJS-compatible clients take). */
+export function kafkaJsGroupFields(g: GroupSettings) {
+  return {
     groupId: g.groupId,
     sessionTimeout: g.sessionTimeoutMs,
     rebalanceTimeout: g.rebalanceTimeoutMs,
@@ -34,6 +33,14 @@ export function openKafkaJsConsumer(conn: ConnectionSettings, g: GroupSettings):
     maxBytesPerPartition: g.maxBytesPerPartition,
     minBytes: g.minBytes,
     maxWaitTimeInMs: g.maxWaitMs,
+  };
+}
+
+/** The default client: the behaviour the worker had before the interface, unchanged. */
+export function openKafkaJsConsumer(conn: ConnectionSettings, g: GroupSettings): BatchConsumer {
+  const kafka = new Kafka({ brokers: conn.brokers, clientId: conn.clientId, logLevel: logLevel.NOTHING });
+  const consumer: Consumer = kafka.consumer({
+    ...kafkaJsGroupFields(g),
     // kafkajs restarts the consumer only when this says so: a failure the caller calls final stops it.
     retry: { retries: 10, restartOnFailure: async (err: Error) => g.restartOnFailure?.(err) ?? isKafkaRetriable(err) },
   });
