@@ -7,7 +7,7 @@
  */
 import type { MeasureAggregate } from '../metrics/store.js';
 import type { GrainTable, ReadPlan } from './plan.js';
-import type { OffsetSegment, TimeRange } from './zone.js';
+import type { OffsetSegment } from './zone.js';
 
 /** Groups rows by `floor((utc seconds + offset in force) / unitSeconds)`: local days or local hours. */
 export interface LocalGrouping {
