@@ -5,6 +5,7 @@
 import { Kafka, logLevel, type Admin, type ConsumerConfig } from 'kafkajs';
 import type { Config } from '../src/config/schema.js';
 import type { GroupSettings } from '../src/source/consumer.js';
+import { kafkaJsGroupFields } from '../src/source/clients/kafkajs.js';
 import { groupSettings } from '../src/source/kafka-source.js';
 
 export function benchKafka(cfg: Config, clientId: string): Kafka {
@@ -12,23 +13,12 @@ export function benchKafka(cfg: Config, clientId: string): Kafka {
 }
 
 /**
- * The consumer settings of `startRollupWorker` + `createKafkaSource` for this configuration: fetch size from
- * ROLLUPS_MAX_BUFFER_MB / 8 (per fetch, and per partition: one partition may fill a fetch), the fetch minimum and wait from
- * ROLLUPS_FLUSH_MIN_BYTES / ROLLUPS_FLUSH_INTERVAL_MS.
+ * The consumer settings of `startRollupWorker` + `createKafkaSource` for this configuration, in kafkajs'
+ * names (`groupSettings` decides them: fetch size from ROLLUPS_MAX_BUFFER_MB / 8, per fetch and per
+ * partition, the fetch minimum and wait from ROLLUPS_FLUSH_MIN_BYTES / ROLLUPS_FLUSH_INTERVAL_MS).
  */
 export function workerConsumerConfig(cfg: Config, groupId: string): ConsumerConfig {
-  const maxBytes = Math.floor((cfg.ROLLUPS_MAX_BUFFER_MB * 1024 * 1024) / 8);
-  return {
-    groupId,
-    sessionTimeout: cfg.KAFKA_SESSION_TIMEOUT_MS,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: Math.max(500, Math.floor(cfg.KAFKA_SESSION_TIMEOUT_MS / 10)),
-    maxBytes,
-    maxBytesPerPartition: maxBytes,
-    minBytes: cfg.ROLLUPS_FLUSH_MIN_BYTES,
-    maxWaitTimeInMs: cfg.ROLLUPS_FLUSH_INTERVAL_MS,
-    retry: { retries: 10 },
-  };
+  return { ...kafkaJsGroupFields(workerGroupSettings(cfg, groupId)), retry: { retries: 10 } };
 }
 
 /** The same settings for the client-independent consumer interface (what `createKafkaSource` derives). */

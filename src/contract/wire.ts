@@ -18,11 +18,9 @@ export function frame(schemaId: number, body: Uint8Array): Buffer {
   return out;
 }
 
-/** The schema id and Avro body of a framed value, or undefined when it is not in the wire format. */
-export function unframe(value: Uint8Array): { schemaId: number; body: Buffer } | undefined {
-  if (value.length < HEADER_LENGTH || value[0] !== MAGIC_BYTE) return undefined;
-  const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
-  return { schemaId: buf.readUInt32BE(1), body: buf.subarray(HEADER_LENGTH) };
+/** A Buffer view of the same bytes (no copy). */
+export function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
 }
 
 /**
@@ -32,4 +30,10 @@ export function unframe(value: Uint8Array): { schemaId: number; body: Buffer } |
 export function schemaIdOf(value: Uint8Array): number | undefined {
   if (value.length < HEADER_LENGTH || value[0] !== MAGIC_BYTE) return undefined;
   return ((value[1]! << 24) >>> 0) + (value[2]! << 16) + (value[3]! << 8) + value[4]!;
+}
+
+/** The schema id and Avro body of a framed value, or undefined when it is not in the wire format. */
+export function unframe(value: Uint8Array): { schemaId: number; body: Buffer } | undefined {
+  const schemaId = schemaIdOf(value);
+  return schemaId === undefined ? undefined : { schemaId, body: asBuffer(value).subarray(HEADER_LENGTH) };
 }

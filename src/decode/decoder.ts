@@ -2,7 +2,7 @@ import avsc, { type Type } from 'avsc';
 import { extraWriterFields, extraWriterGateFields, getEventType } from '../contract/avro.js';
 import type { RejectReason } from '../contract/catalog.js';
 import { UnknownSchemaError, type SchemaSource } from './registry-client.js';
-import { HEADER_LENGTH, schemaIdOf } from '../contract/wire.js';
+import { HEADER_LENGTH, asBuffer, schemaIdOf } from '../contract/wire.js';
 
 export type DecodeResult =
   | { ok: true; raw: Record<string, unknown>; schemaId: number }
@@ -99,7 +99,7 @@ export class Decoder {
     if (c.kind === 'unknown') return { ok: false, reason: 'unknown_schema', detail: `schema id ${schemaId} is not in the registry` };
     let rec: unknown;
     try {
-      const buf = Buffer.isBuffer(value) ? value : Buffer.from((value as Uint8Array).buffer, (value as Uint8Array).byteOffset, (value as Uint8Array).length);
+      const buf = asBuffer(value);
       // The body is read in place after the 5-byte header (no slice of it per message). Like
       // `fromBuffer`, a truncated body (offset -1) or bytes after the record are a decode error.
       const r = c.type.decode(buf, HEADER_LENGTH, c.resolver);

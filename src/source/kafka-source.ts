@@ -1,15 +1,9 @@
 import { RollupsError, errorMessage } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
-import type { SourceMessage } from '../pipeline/types.js';
 import type { BatchConsumer, BatchScope, ConsumedBatch, GroupSettings } from './consumer.js';
 
-export interface SourceBatch {
-  topic: string;
-  partition: number;
-  messages: SourceMessage[];
-  /** Offset of the last message: everything up to it is covered once the handler resolves. */
-  lastOffset: string;
-}
+/** One partition's messages as the handler gets them: everything up to `lastOffset` is covered once it resolves. */
+export type SourceBatch = ConsumedBatch;
 
 export interface BatchControl {
   heartbeat(): Promise<void>;
@@ -108,7 +102,7 @@ export function createKafkaSource(opts: KafkaSourceOptions) {
 
   async function eachBatch(c: BatchConsumer, batch: ConsumedBatch, scope: BatchScope): Promise<void> {
     if (batch.messages.length === 0) return;
-    const sb: SourceBatch = batch;
+    const sb = batch;
     const ctl: BatchControl = { heartbeat: scope.heartbeat, isStale: scope.isStale };
     opts.hooks?.onBatchStart?.(batch.topic, batch.partition, Number(batch.messages[0]?.timestamp ?? Date.now()));
     let paused = false;
