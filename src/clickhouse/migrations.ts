@@ -108,6 +108,29 @@ export const MIGRATIONS: Migration[] = [
       cascadeView(db, 'rollup_1h_mv', 'rollup_15m', 'rollup_1h', 'toStartOfHour(bucket)'),
     ],
   },
+  {
+    version: 3,
+    name: 'distinct cache: pre-merged id sets of whole days',
+    // A cache, not data: entries are rebuilt from rollup_1d whenever they are missing or stale
+    // (src/query/distinct-cache.ts), so a lost or expired entry costs one slower read. One row per
+    // granule: an entry is megabytes of state, and a read must not deserialize its neighbours.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.distinct_cache (
+        org_id String,
+        workspace_id String,
+        measure LowCardinality(String),
+        from_day DateTime('UTC'),
+        to_day DateTime('UTC'),
+        count UInt64,
+        sum Float64,
+        ids AggregateFunction(uniqExact, String),
+        built_at DateTime('UTC') DEFAULT now()
+      ) ENGINE = MergeTree
+      ORDER BY (org_id, workspace_id, measure, from_day, to_day, count)
+      TTL built_at + INTERVAL 2 DAY
+      SETTINGS index_granularity = 1`,
+    ],
+  },
 ];
 
 export interface MigrateReport {

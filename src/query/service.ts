@@ -24,10 +24,11 @@ import { distinctReads, measuresOf, type Spec } from '../metrics/formula.js';
 import { METRICS, METRIC_SECTIONS, type MetricSection } from '../metrics/mapping.js';
 import { AggregateMeasureStore } from '../metrics/store.js';
 import { toSinkError } from '../sink/rollup-writer.js';
+import { createDistinctCache, staleMeasures, type DistinctCache } from './distinct-cache.js';
 import { QueryError, shown } from './errors.js';
-import { coarsestGrainFor, planRead } from './plan.js';
+import { coarsestGrainFor, planRead, type ReadPlan } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
-import { buildLoadQuery, checkDatabaseName, readLoadedRows, type KeyedAggregate, type LocalGrouping } from './sql.js';
+import { buildLoadQuery, checkDatabaseName, readLoadedRows, type CachedDays, type KeyedAggregate, type LocalGrouping } from './sql.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
 import { DAY_MS, HOUR_MS, formatDay, offsetSegments, parseDay, resolveZone, startOfLocalDay, type TimeRange } from './zone.js';
 
@@ -101,6 +102,8 @@ export interface QueryServiceOptions {
   client: ClickHouseClient;
   /** The rollups' database (CLICKHOUSE_DATABASE). */
   database: string;
+  /** Pre-merged distinct states of whole days (distinct-cache.ts); `false` reads without. Default: one per service. */
+  distinctCache?: DistinctCache | false;
 }
 
 const EVALUATE: { [S in MetricSection]: (store: MeasureStore) => MetricsAnswer[S] } = {
@@ -133,31 +136,55 @@ function storesByKey(rows: readonly KeyedAggregate[]): Map<number, AggregateMeas
 
 const EMPTY = new AggregateMeasureStore([]);
 
+/** The whole days of an ungrouped plan (its one daily range), if any. */
+function dailyRange(plan: ReadPlan): TimeRange | undefined {
+  const daily = plan.pieces.find((p) => p.table === 'rollup_1d');
+  return daily?.ranges.length === 1 ? daily.ranges[0] : undefined;
+}
+
 export function createQueryService(options: QueryServiceOptions): QueryService {
   const { client } = options;
   const database = checkDatabaseName(options.database);
+  const cache = options.distinctCache === false ? undefined : (options.distinctCache ?? createDistinctCache({ client, database }));
 
   /** Loads what `specs` read: their measures, id sets merged only where a spec reads a distinct count. */
   async function load(scope: Scope, specs: readonly Spec[], range: TimeRange, groupBy?: LocalGrouping): Promise<KeyedAggregate[]> {
     checkScope(scope);
-    const measures = new Set<string>();
+    const measureSet = new Set<string>();
     const distinct = new Map<string, boolean>();
     for (const spec of specs) {
-      measuresOf(spec, measures);
+      measuresOf(spec, measureSet);
       distinctReads(spec, distinct);
     }
+    const measures = [...measureSet].sort();
     const coarsest = groupBy === undefined ? undefined : coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000);
     const plan = planRead(range, coarsest);
-    const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures: [...measures].sort(), distinct, plan, groupBy });
-    if (sql === undefined) return [];
-    let raw: Record<string, unknown>[];
-    try {
-      const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSONEachRow' });
-      raw = await rs.json<Record<string, unknown>>();
-    } catch (err) {
-      throw toSinkError('rollup query', err);
+    const run = async (cached?: CachedDays): Promise<KeyedAggregate[]> => {
+      const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, distinct, plan, groupBy, cached });
+      if (sql === undefined) return [];
+      try {
+        const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSONEachRow' });
+        return readLoadedRows(await rs.json<Record<string, unknown>>());
+      } catch (err) {
+        throw toSinkError('rollup query', err);
+      }
+    };
+    const days = groupBy === undefined ? dailyRange(plan) : undefined;
+    const totals = measures.filter((m) => distinct.get(m) === false);
+    if (cache === undefined || days === undefined || totals.length === 0) return run();
+    const cacheScope = { orgId: scope.orgId, workspaceId: scope.workspaceId };
+    const entries = await cache.entries(cacheScope, totals, days);
+    if (entries === undefined) return run();
+    const rows = await run({ days, entries });
+    const stale = staleMeasures(rows, totals);
+    if (stale.length === 0) return rows;
+    // Some cached day changed since its entry was built (a late event): rebuild and read again, or,
+    // when it was rebuilt a moment ago or changes again meanwhile, read without the cache.
+    if (await cache.refresh(cacheScope, stale, days)) {
+      const again = await run({ days, entries: (await cache.entries(cacheScope, totals, days)) ?? new Map() });
+      if (staleMeasures(again, totals).length === 0) return again;
     }
-    return readLoadedRows(raw);
+    return run();
   }
 
   /** Loads `measures` for local dates, grouped by local date (key = epoch day). */

@@ -7,7 +7,7 @@
  */
 import type { MeasureAggregate } from '../metrics/store.js';
 import type { GrainTable, ReadPlan } from './plan.js';
-import type { OffsetSegment } from './zone.js';
+import type { OffsetSegment, TimeRange } from './zone.js';
 
 /** Groups rows by `floor((utc seconds + offset in force) / unitSeconds)`: local days or local hours. */
 export interface LocalGrouping {
@@ -29,6 +29,16 @@ export interface LoadRequest {
   readonly distinct: ReadonlyMap<string, boolean>;
   readonly plan: ReadPlan;
   readonly groupBy?: LocalGrouping | undefined;
+  /** Distinct totals of the plan's whole days from pre-merged states (distinct-cache.ts); totals only, not grouped. */
+  readonly cached?: CachedDays | undefined;
+}
+
+/** Which pre-merged states to read for the whole days of a plan. */
+export interface CachedDays {
+  /** The plan's `rollup_1d` range, exactly: its days are read from the cache for the distinct totals. */
+  readonly days: TimeRange;
+  /** Measure -> the `count` of its entry (an entry's identity). A measure without data has no entry: 0. */
+  readonly entries: ReadonlyMap<string, number>;
 }
 
 export interface SqlQuery {
@@ -36,8 +46,12 @@ export interface SqlQuery {
   readonly query_params: Record<string, string | number | readonly string[]>;
 }
 
-/** A merged measure row with its group key (0 when not grouped). `dim` absent: the measure's total. */
-export type KeyedAggregate = MeasureAggregate & { readonly key: number };
+/**
+ * A merged measure row with its group key (0 when not grouped). `dim` absent: the measure's total.
+ * `covered`: with `cached`, the count of the cached days' rows: as read now on a dim row, as recorded
+ * in the cache entry on a total row (the two agree exactly when the entry is current).
+ */
+export type KeyedAggregate = MeasureAggregate & { readonly key: number; readonly covered: number };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -94,9 +108,20 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
     });
     return { table: p.table, cond: conds.length === 1 ? conds[0]! : `(${conds.join(' OR ')})` };
   });
-  const union = (cols: string, list: string): string =>
+  const cached = req.cached;
+  if (cached !== undefined) {
+    const daily = plan.pieces.find((p) => p.table === 'rollup_1d');
+    const r = daily?.ranges.length === 1 ? daily.ranges[0]! : undefined;
+    if (req.groupBy !== undefined || r?.fromMs !== cached.days.fromMs || r.toMs !== cached.days.toMs) {
+      throw new Error('cached days must be the daily range of an ungrouped plan');
+    }
+  }
+  /** `cv`: the count of the rows of the cached days (the daily table's rows, when the cache is used). */
+  const cv = (table: GrainTable): string => (cached !== undefined && table === 'rollup_1d' ? 'count' : 'toUInt64(0)');
+  const union = (cols: string, list: string, skip?: GrainTable): string =>
     when
-      .map((w) => `SELECT bucket, ${cols} FROM ${db}.${w.table} WHERE ${scope} AND measure IN {${list}:Array(String)} AND ${w.cond}`)
+      .filter((w) => w.table !== skip)
+      .map((w) => `SELECT bucket, ${cols}, ${cv(w.table)} AS cv FROM ${db}.${w.table} WHERE ${scope} AND measure IN {${list}:Array(String)} AND ${w.cond}`)
       .join(' UNION ALL ');
 
   const perDim = req.measures.filter((m) => req.distinct.get(m) === true);
@@ -109,21 +134,39 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
   if (plain.length > 0) {
     params.mp = plain;
     parts.push(
-      `SELECT ${key}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d ` +
+      `SELECT ${key}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d, sum(cv) AS v ` +
         `FROM (${union('measure, dim, count AS cnt, sum AS val', 'mp')}) GROUP BY ${k}measure, dim`,
     );
   }
   if (totalOnly.length > 0) {
     params.mt = totalOnly;
+    const cols = 'measure, count AS cnt, sum AS val, ids AS st';
+    let from = union(cols, 'mt', cached === undefined ? undefined : 'rollup_1d');
+    if (cached !== undefined) {
+      // The entry of each measure is named by its count; duplicates of one entry (two readers built it
+      // at once) hold the same state, hence LIMIT 1 BY.
+      params.cws = req.workspaceId ?? '';
+      params.c_from = seconds(cached.days.fromMs);
+      params.c_to = seconds(cached.days.toMs);
+      const which = totalOnly.map((m, i) => {
+        params[`cm${i}`] = m;
+        params[`cc${i}`] = cached.entries.get(m) ?? 0;
+        return `(measure = {cm${i}:String} AND count = {cc${i}:UInt64})`;
+      });
+      const entry =
+        `(SELECT to_day AS bucket, ${cols}, count AS cv FROM ${db}.distinct_cache WHERE org_id = {org:String} AND workspace_id = {cws:String} ` +
+        `AND from_day = ${at('c_from')} AND to_day = ${at('c_to')} AND (${which.join(' OR ')}) LIMIT 1 BY measure)`;
+      from = from === '' ? entry : `${entry} UNION ALL ${from}`;
+    }
     parts.push(
-      `SELECT ${key}measure, '' AS dim, 1 AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d ` +
-        `FROM (${union('measure, count AS cnt, sum AS val, ids AS st', 'mt')}) GROUP BY ${k}measure`,
+      `SELECT ${key}measure, '' AS dim, 1 AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d, sum(cv) AS v ` +
+        `FROM (${from}) GROUP BY ${k}measure`,
     );
   }
   if (perDim.length > 0) {
     params.md = perDim;
     parts.push(
-      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d ` +
+      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d, toUInt64(0) AS v ` +
         `FROM (${union('measure, dim, count AS cnt, sum AS val, ids AS st', 'md')}) ` +
         `GROUP BY GROUPING SETS ((${k}measure, dim), (${k}measure))`,
     );
@@ -147,6 +190,7 @@ export function readLoadedRows(rows: readonly Record<string, unknown>[]): KeyedA
       count: num(r.c, 'count'),
       sum: num(r.s, 'sum'),
       distinct: num(r.d, 'distinct'),
+      covered: r.v === undefined ? 0 : num(r.v, 'covered count'),
     };
     // grouping(dim) = 1: dim was aggregated away, this is the measure's total row.
     return num(r.is_total, 'grouping') === 1 ? base : { ...base, dim: String(r.dim) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRead } from '../../../src/query/plan.js';
+import { staleMeasures } from '../../../src/query/distinct-cache.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows } from '../../../src/query/sql.js';
 
 const iso = (s: string) => Date.parse(s);
@@ -35,7 +36,7 @@ describe('buildLoadQuery', () => {
     expect(counts.query).not.toContain('uniqExactMerge');
     expect(counts.query).not.toContain('ids');
     const totals = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['conversations'], distinct: new Map([['conversations', false]]), plan })!;
-    expect(totals.query).toContain('uniqExactMerge(st) AS d FROM (SELECT bucket, measure, count AS cnt, sum AS val, ids AS st');
+    expect(totals.query).toContain('uniqExactMerge(st) AS d, sum(cv) AS v FROM (SELECT bucket, measure, count AS cnt, sum AS val, ids AS st');
     expect(totals.query).toContain('GROUP BY measure SETTINGS');
     const perDim = buildLoadQuery({ database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['conversations', 'messages'], distinct: new Map([['conversations', true]]), plan })!;
     expect(perDim.query).toContain('GROUPING SETS ((measure, dim), (measure))');
@@ -78,18 +79,65 @@ describe('buildLoadQuery', () => {
   });
 });
 
+describe('buildLoadQuery with cached days', () => {
+  const month = planRead({ fromMs: iso('2025-10-07T00:00:00Z'), toMs: iso('2025-11-05T09:38:00Z') });
+  const days = { fromMs: iso('2025-10-07T00:00:00Z'), toMs: iso('2025-11-05T00:00:00Z') };
+  const base = { database: 'analytics', orgId: 'o', workspaceId: undefined, measures: ['conversations', 'messages'], plan: month };
+
+  it('reads the whole days of the distinct totals from the entries named by their counts, and the count of those days as read now', () => {
+    const q = buildLoadQuery({ ...base, distinct: new Map([['conversations', false]]), cached: { days, entries: new Map([['conversations', 1234]]) } })!;
+    const [plain, totals] = q.query.split(" UNION ALL SELECT measure, '' AS dim");
+    // Counts per dim still come from every table; only the daily rows carry the count of the cached days.
+    expect(plain).toContain('count AS cv FROM analytics.rollup_1d');
+    expect(plain).toContain('toUInt64(0) AS cv FROM analytics.rollup_1h');
+    // The distinct totals read the entry instead of the daily table.
+    expect(totals).toContain('FROM analytics.distinct_cache WHERE org_id = {org:String} AND workspace_id = {cws:String}');
+    expect(totals).toContain('((measure = {cm0:String} AND count = {cc0:UInt64})) LIMIT 1 BY measure');
+    expect(totals).not.toContain('rollup_1d');
+    expect(totals).toContain('analytics.rollup_1h');
+    expect(q.query_params).toMatchObject({ cws: '', cm0: 'conversations', cc0: 1234, c_from: days.fromMs / 1000, c_to: days.toMs / 1000 });
+  });
+
+  it('scopes the entry to the workspace asked for, and a measure without an entry to count 0', () => {
+    const q = buildLoadQuery({ ...base, workspaceId: 'w1', measures: ['a', 'b'], distinct: new Map([['a', false], ['b', false]]), cached: { days, entries: new Map([['a', 7]]) } })!;
+    expect(q.query_params).toMatchObject({ cws: 'w1', ws: 'w1', cm0: 'a', cc0: 7, cm1: 'b', cc1: 0 });
+  });
+
+  it('refuses cached days that are not the daily range of the plan, or a grouped read', () => {
+    const distinct = new Map([['conversations', false]]);
+    const entries = new Map<string, number>();
+    expect(() => buildLoadQuery({ ...base, distinct, cached: { days: { ...days, toMs: days.toMs - 86_400_000 }, entries } })).toThrow(/daily range/);
+    expect(() => buildLoadQuery({ ...base, distinct, plan, cached: { days, entries } })).toThrow(/daily range/);
+    expect(() =>
+      buildLoadQuery({ ...base, distinct, cached: { days, entries }, groupBy: { segments: [{ fromMs: 0, offsetMs: 0 }], unitSeconds: 86_400 } }),
+    ).toThrow(/daily range/);
+  });
+});
+
+describe('staleMeasures', () => {
+  const row = (measure: string, covered: number, dim?: string) => ({ key: 0, measure, count: 1, sum: 0, distinct: 0, covered, ...(dim === undefined ? {} : { dim }) });
+
+  it('is empty when the days read now count what each entry recorded', () => {
+    expect(staleMeasures([row('a', 3, 'x'), row('a', 4, 'y'), row('a', 7), row('b', 0, 'x')], ['a', 'b'])).toEqual([]);
+  });
+
+  it('names the measures whose days changed since their entry, or that have rows but no entry', () => {
+    expect(staleMeasures([row('a', 3, 'x'), row('a', 5, 'y'), row('a', 7), row('b', 2, 'x'), row('c', 1, 'x'), row('c', 1)], ['a', 'b', 'c'])).toEqual(['a', 'b']);
+  });
+});
+
 describe('readLoadedRows', () => {
   it('reads total rows (grouping = 1) without dim, 64-bit numbers as numbers or strings', () => {
     expect(
       readLoadedRows([
-        { measure: 'messages', dim: 'zalo', is_total: 0, c: '5', s: 0, d: '0' },
-        { measure: 'messages', dim: '', is_total: 1, c: 7, s: 0, d: 0 },
+        { measure: 'messages', dim: 'zalo', is_total: 0, c: '5', s: 0, d: '0', v: '4' },
+        { measure: 'messages', dim: '', is_total: 1, c: 7, s: 0, d: 0, v: 0 },
         { k: '20394', measure: 'conversations', dim: '', is_total: 0, c: 3, s: 0, d: 2 },
       ]),
     ).toEqual([
-      { key: 0, measure: 'messages', dim: 'zalo', count: 5, sum: 0, distinct: 0 },
-      { key: 0, measure: 'messages', count: 7, sum: 0, distinct: 0 },
-      { key: 20394, measure: 'conversations', dim: '', count: 3, sum: 0, distinct: 2 },
+      { key: 0, measure: 'messages', dim: 'zalo', count: 5, sum: 0, distinct: 0, covered: 4 },
+      { key: 0, measure: 'messages', count: 7, sum: 0, distinct: 0, covered: 0 },
+      { key: 20394, measure: 'conversations', dim: '', count: 3, sum: 0, distinct: 2, covered: 0 },
     ]);
     expect(() => readLoadedRows([{ measure: 'm', dim: '', is_total: 0, c: 'x', s: 0, d: 0 }])).toThrow();
   });
