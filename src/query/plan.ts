@@ -49,6 +49,22 @@ export function coarsestGrainFor(segments: readonly OffsetSegment[], unitMs: num
   return MINUTE_MS;
 }
 
+/**
+ * Ranges up to this long are read from the minute table alone when not grouped. Planning costs the
+ * embedded engine 4-6 ms per table read, and a handful of coarse rows can cost more than they save:
+ * reading one day's id sets from `rollup_1d` or a few hours' from `rollup_1h` deserializes whole
+ * granules of other days' sets. Measured on the read benchmark's tenant (~160 minute rows per minute),
+ * overview and dashboard statements over 6, 12, 24 and 48 hours: 37/22, 35/29, 38/35, 100/48 ms and
+ * 18/13, 19/14, 18/14, 25/17 ms (multi-grain / minutes only, engine p50; docs/benchmarks.md). A tenant
+ * with many more rows per minute moves the break-even down; a day keeps `today` on one table.
+ */
+export const MINUTES_ONLY_UP_TO_MS = DAY_MS;
+
+/** The coarsest grain for an ungrouped read (totals) of `range`: minutes only for short ranges, else days. */
+export function coarsestGrainForTotals(range: TimeRange): number {
+  return range.toMs - range.fromMs <= MINUTES_ONLY_UP_TO_MS ? MINUTE_MS : DAY_MS;
+}
+
 /** Splits a minute-aligned `[from, to)` (from <= to) over the grains no coarser than `coarsestMs`. */
 export function planRead(range: TimeRange, coarsestMs: number = DAY_MS): ReadPlan {
   checkEnd(range.fromMs, 'from');

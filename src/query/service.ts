@@ -26,7 +26,7 @@ import { AggregateMeasureStore } from '../metrics/store.js';
 import { toSinkError } from '../sink/rollup-writer.js';
 import { createDistinctCache, staleMeasures, type DistinctCache } from './distinct-cache.js';
 import { QueryError, shown } from './errors.js';
-import { coarsestGrainFor, planRead, type ReadPlan } from './plan.js';
+import { coarsestGrainFor, coarsestGrainForTotals, planRead, type ReadPlan } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows, type CachedDays, type KeyedAggregate, type LocalGrouping } from './sql.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
@@ -157,7 +157,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       distinctReads(spec, distinct);
     }
     const measures = [...measureSet].sort();
-    const coarsest = groupBy === undefined ? undefined : coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000);
+    const coarsest = groupBy === undefined ? coarsestGrainForTotals(range) : coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000);
     const plan = planRead(range, coarsest);
     const run = async (cached?: CachedDays): Promise<KeyedAggregate[]> => {
       const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, distinct, plan, groupBy, cached });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GRAINS, coarsestGrainFor, isEmptyPlan, planRead, type ReadPlan } from '../../../src/query/plan.js';
+import { GRAINS, MINUTES_ONLY_UP_TO_MS, coarsestGrainFor, coarsestGrainForTotals, isEmptyPlan, planRead, type ReadPlan } from '../../../src/query/plan.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../../../src/query/zone.js';
 
 const iso = (s: string) => Date.parse(s);
@@ -61,6 +61,17 @@ describe('planRead', () => {
     expect(() => planRead({ fromMs: 0, toMs: 120_001 })).toThrow(expect.objectContaining({ param: 'to' }));
     expect(() => planRead({ fromMs: 120_000, toMs: 60_000 })).toThrow(expect.objectContaining({ param: 'from' }));
     expect(() => planRead({ fromMs: Number.NaN, toMs: 60_000 })).toThrow(expect.objectContaining({ param: 'from' }));
+  });
+});
+
+describe('coarsestGrainForTotals', () => {
+  it('reads up to a day from minutes alone, longer ranges from days down', () => {
+    const from = Date.parse('2025-11-04T18:15:00Z');
+    expect(MINUTES_ONLY_UP_TO_MS).toBe(DAY_MS);
+    expect(coarsestGrainForTotals({ fromMs: from, toMs: from + DAY_MS })).toBe(MINUTE_MS);
+    expect(coarsestGrainForTotals({ fromMs: from, toMs: from + DAY_MS + MINUTE_MS })).toBe(DAY_MS);
+    const today = planRead({ fromMs: from, toMs: from + 15 * HOUR_MS + 23 * MINUTE_MS }, coarsestGrainForTotals({ fromMs: from, toMs: from + 15 * HOUR_MS }));
+    expect(today.pieces.map((p) => p.table)).toEqual(['rollup_1m']);
   });
 });
 
