@@ -14,7 +14,7 @@
  */
 import type { ClickHouseClient } from '../clickhouse/client.js';
 import { toSinkError } from '../sink/rollup-writer.js';
-import type { KeyedAggregate } from './sql.js';
+import type { CachedDays, KeyedAggregate } from './sql.js';
 import { DAY_MS, type TimeRange } from './zone.js';
 
 export interface DistinctCacheOptions {
@@ -57,6 +57,30 @@ export function staleMeasures(rows: readonly KeyedAggregate[], measures: readonl
     else now.set(r.measure, (now.get(r.measure) ?? 0) + r.covered);
   }
   return measures.filter((m) => (now.get(m) ?? 0) !== (recorded.get(m) ?? 0));
+}
+
+/**
+ * Runs a read with the cache entries of `measures` over `days`, and checks them: when some cached day
+ * changed since its entry was built (a late event), rebuilds and reads again, or, when it was rebuilt
+ * a moment ago or changes again meanwhile, reads without the cache.
+ */
+export async function readThroughCache(
+  cache: DistinctCache,
+  scope: CacheScope,
+  measures: readonly string[],
+  days: TimeRange,
+  run: (cached?: CachedDays) => Promise<KeyedAggregate[]>,
+): Promise<KeyedAggregate[]> {
+  const entries = await cache.entries(scope, measures, days);
+  if (entries === undefined) return run();
+  const rows = await run({ days, entries });
+  const stale = staleMeasures(rows, measures);
+  if (stale.length === 0) return rows;
+  if (await cache.refresh(scope, stale, days)) {
+    const again = await run({ days, entries: (await cache.entries(scope, measures, days)) ?? new Map() });
+    if (staleMeasures(again, measures).length === 0) return again;
+  }
+  return run();
 }
 
 interface Known {

@@ -98,6 +98,37 @@ export function planRead(range: TimeRange, coarsestMs: number = DAY_MS): ReadPla
   return { pieces };
 }
 
+/**
+ * One plan reading what both read (each table's ranges together, touching ranges joined): `[from, at)`
+ * and `[at, to)` planned apart give a plan in which no bucket straddles `at`.
+ */
+export function joinPlans(a: ReadPlan, b: ReadPlan): ReadPlan {
+  const pieces: ReadPiece[] = [];
+  for (const g of GRAINS) {
+    const all = [...a.pieces, ...b.pieces].filter((p) => p.table === g.table).flatMap((p) => p.ranges);
+    all.sort((x, y) => x.fromMs - y.fromMs);
+    const ranges: TimeRange[] = [];
+    for (const r of all) {
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last.toMs === r.fromMs) ranges[ranges.length - 1] = { fromMs: last.fromMs, toMs: r.toMs };
+      else ranges.push(r);
+    }
+    if (ranges.length > 0) pieces.push({ table: g.table, ranges });
+  }
+  return { pieces };
+}
+
+/**
+ * The plan of an ungrouped read (totals). With `splitAtMs` (inside the range, on a minute), the two
+ * sides are planned apart and joined, so that no bucket straddles the split.
+ */
+export function planTotals(range: TimeRange, splitAtMs?: number): ReadPlan {
+  if (splitAtMs === undefined) return planRead(range, coarsestGrainForTotals(range));
+  const before = { fromMs: range.fromMs, toMs: splitAtMs };
+  const after = { fromMs: splitAtMs, toMs: range.toMs };
+  return joinPlans(planRead(before, coarsestGrainForTotals(before)), planRead(after, coarsestGrainForTotals(after)));
+}
+
 /** True when the plan reads nothing (an empty range). */
 export function isEmptyPlan(plan: ReadPlan): boolean {
   return plan.pieces.length === 0;

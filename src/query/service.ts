@@ -24,9 +24,9 @@ import { distinctReads, measuresOf, type Spec } from '../metrics/formula.js';
 import { METRICS, METRIC_SECTIONS, type MetricSection } from '../metrics/mapping.js';
 import { AggregateMeasureStore } from '../metrics/store.js';
 import { toSinkError } from '../sink/rollup-writer.js';
-import { createDistinctCache, staleMeasures, type DistinctCache } from './distinct-cache.js';
+import { createDistinctCache, readThroughCache, type DistinctCache } from './distinct-cache.js';
 import { QueryError, shown } from './errors.js';
-import { coarsestGrainFor, coarsestGrainForTotals, planRead, type ReadPlan } from './plan.js';
+import { coarsestGrainFor, planRead, planTotals, type ReadPlan } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows, type CachedDays, type KeyedAggregate, type LocalGrouping } from './sql.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
@@ -96,6 +96,11 @@ export interface QueryService {
   hourly(q: DateQuery): Promise<HourlyVolume[]>;
   /** The overview's trends over the 60 minutes ending with the minute of `nowMs` (trends.ts). */
   trends(q: TrendsQuery): Promise<Trends>;
+  /**
+   * The overview over `[fromMs, toMs)` and the trends at `nowMs`: one statement when the range ends with
+   * the trends' hour (the periods up to now), else the two reads above.
+   */
+  overview(q: RangeQuery, nowMs: number): Promise<{ overview: OverviewMetrics; trends: Trends }>;
 }
 
 export interface QueryServiceOptions {
@@ -148,7 +153,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   const cache = options.distinctCache === false ? undefined : (options.distinctCache ?? createDistinctCache({ client, database }));
 
   /** Loads what `specs` read: their measures, id sets merged only where a spec reads a distinct count. */
-  async function load(scope: Scope, specs: readonly Spec[], range: TimeRange, groupBy?: LocalGrouping): Promise<KeyedAggregate[]> {
+  async function load(scope: Scope, specs: readonly Spec[], range: TimeRange, groupBy?: LocalGrouping, recentFromMs?: number): Promise<KeyedAggregate[]> {
     checkScope(scope);
     const measureSet = new Set<string>();
     const distinct = new Map<string, boolean>();
@@ -157,10 +162,9 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       distinctReads(spec, distinct);
     }
     const measures = [...measureSet].sort();
-    const coarsest = groupBy === undefined ? coarsestGrainForTotals(range) : coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000);
-    const plan = planRead(range, coarsest);
+    const plan = groupBy === undefined ? planTotals(range, recentFromMs) : planRead(range, coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000));
     const run = async (cached?: CachedDays): Promise<KeyedAggregate[]> => {
-      const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, distinct, plan, groupBy, cached });
+      const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, distinct, plan, groupBy, cached, recentFromMs });
       if (sql === undefined) return [];
       try {
         const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSONEachRow' });
@@ -172,19 +176,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     const days = groupBy === undefined ? dailyRange(plan) : undefined;
     const totals = measures.filter((m) => distinct.get(m) === false);
     if (cache === undefined || days === undefined || totals.length === 0) return run();
-    const cacheScope = { orgId: scope.orgId, workspaceId: scope.workspaceId };
-    const entries = await cache.entries(cacheScope, totals, days);
-    if (entries === undefined) return run();
-    const rows = await run({ days, entries });
-    const stale = staleMeasures(rows, totals);
-    if (stale.length === 0) return rows;
-    // Some cached day changed since its entry was built (a late event): rebuild and read again, or,
-    // when it was rebuilt a moment ago or changes again meanwhile, read without the cache.
-    if (await cache.refresh(cacheScope, stale, days)) {
-      const again = await run({ days, entries: (await cache.entries(cacheScope, totals, days)) ?? new Map() });
-      if (staleMeasures(again, totals).length === 0) return again;
-    }
-    return run();
+    return readThroughCache(cache, { orgId: scope.orgId, workspaceId: scope.workspaceId }, totals, days, run);
   }
 
   /** Loads `measures` for local dates, grouped by local date (key = epoch day). */
@@ -203,7 +195,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     return days.map((day) => ({ date: formatDay(day), store: stores.get(day) ?? EMPTY }));
   }
 
-  return {
+  const service: QueryService = {
     async sections<S extends MetricSection>(q: RangeQuery, sections: readonly S[]): Promise<Pick<MetricsAnswer, S>> {
       const wanted = [...new Set(sections)];
       for (const s of wanted) {
@@ -247,5 +239,36 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       const rows = await load(q, [TRENDS], trendsRange(q.nowMs));
       return evaluateSpec(TRENDS, new AggregateMeasureStore(rows));
     },
+
+    async overview(q: RangeQuery, nowMs: number) {
+      if (!Number.isFinite(nowMs)) throw new QueryError('now', 'now must be an epoch-ms instant');
+      const last = trendsRange(nowMs);
+      if (!(q.fromMs <= last.fromMs && q.toMs === last.toMs)) {
+        const [{ overview }, trends] = await Promise.all([service.sections(q, ['overview']), service.trends({ ...q, nowMs })]);
+        return { overview, trends };
+      }
+      const rows = await load(q, [METRICS.overview, TRENDS], { fromMs: q.fromMs, toMs: q.toMs }, undefined, last.fromMs);
+      return {
+        overview: evaluateOverview(new AggregateMeasureStore(sumOverKeys(rows))),
+        trends: evaluateSpec(TRENDS, new AggregateMeasureStore(rows.filter((r) => r.key === 1))),
+      };
+    },
   };
+  return service;
+}
+
+/** Count-and-sum rows of one (measure, dim) under several keys, added up; total rows as they are. */
+function sumOverKeys(rows: readonly KeyedAggregate[]): KeyedAggregate[] {
+  const out: KeyedAggregate[] = [];
+  const byDim = new Map<string, KeyedAggregate>();
+  for (const r of rows) {
+    if (r.dim === undefined) {
+      out.push(r);
+      continue;
+    }
+    const id = JSON.stringify([r.measure, r.dim]);
+    const seen = byDim.get(id);
+    byDim.set(id, seen === undefined ? { ...r, key: 0 } : { ...seen, count: seen.count + r.count, sum: seen.sum + r.sum, covered: seen.covered + r.covered });
+  }
+  return [...out, ...byDim.values()];
 }

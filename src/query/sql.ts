@@ -6,7 +6,7 @@
  * after `checkDatabaseName`. The embedded engine ignores the client's `database`, hence `db.table`.
  */
 import type { MeasureAggregate } from '../metrics/store.js';
-import type { GrainTable, ReadPlan } from './plan.js';
+import { GRAINS, type GrainTable, type ReadPlan } from './plan.js';
 import type { OffsetSegment, TimeRange } from './zone.js';
 
 /** Groups rows by `floor((utc seconds + offset in force) / unitSeconds)`: local days or local hours. */
@@ -31,6 +31,12 @@ export interface LoadRequest {
   readonly groupBy?: LocalGrouping | undefined;
   /** Distinct totals of the plan's whole days from pre-merged states (distinct-cache.ts); totals only, not grouped. */
   readonly cached?: CachedDays | undefined;
+  /**
+   * Not grouped: count and sum rows are also split at this instant (key 1 from it on, 0 before), so
+   * one statement answers a range and its last hour (the overview and its trends). No bucket of the
+   * plan may straddle it (`joinPlans`).
+   */
+  readonly recentFromMs?: number | undefined;
 }
 
 /** Which pre-merged states to read for the whole days of a plan. */
@@ -64,6 +70,7 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
 const at = (param: string): string => `toDateTime({${param}:UInt32}, 'UTC')`;
 /** Parameter prefix per table (names must be plain identifiers). */
 const PREFIX: Record<GrainTable, string> = { rollup_1d: 'd', rollup_1h: 'h', rollup_15m: 'q', rollup_1m: 'm' };
+const GRAIN_MS = Object.fromEntries(GRAINS.map((g) => [g.table, g.ms])) as Record<GrainTable, number>;
 
 /** The local-key expression over `bucket`, adding its parameters to `params`. */
 function keyExpression(g: LocalGrouping, params: Record<string, string | number | readonly string[]>): string {
@@ -124,18 +131,30 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
       .map((w) => `SELECT bucket, ${cols}, ${cv(w.table)} AS cv FROM ${db}.${w.table} WHERE ${scope} AND measure IN {${list}:Array(String)} AND ${w.cond}`)
       .join(' UNION ALL ');
 
+  const recent = req.recentFromMs;
+  if (recent !== undefined) {
+    const straddles = plan.pieces.some((p) => {
+      const g = GRAIN_MS[p.table];
+      return p.ranges.some((r) => r.fromMs < recent && r.toMs > recent && (recent - r.fromMs) % g !== 0);
+    });
+    if (req.groupBy !== undefined || straddles) throw new Error('a recent split needs an ungrouped plan with no bucket across it');
+    params.recent = seconds(recent);
+  }
+
   const perDim = req.measures.filter((m) => req.distinct.get(m) === true);
   const totalOnly = req.measures.filter((m) => req.distinct.get(m) === false);
   const plain = req.measures.filter((m) => req.distinct.get(m) !== true);
   const keyed = req.groupBy !== undefined;
-  const key = keyed ? `${keyExpression(req.groupBy!, params)} AS k, ` : '';
+  const key = keyed ? `${keyExpression(req.groupBy!, params)} AS k, ` : recent !== undefined ? 'toInt64(0) AS k, ' : '';
   const k = keyed ? 'k, ' : '';
+  const splitKey = recent !== undefined ? `toInt64(bucket >= ${at('recent')}) AS k, ` : key;
+  const splitK = recent !== undefined ? 'k, ' : k;
   const parts: string[] = [];
   if (plain.length > 0) {
     params.mp = plain;
     parts.push(
-      `SELECT ${key}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d, sum(cv) AS v ` +
-        `FROM (${union('measure, dim, count AS cnt, sum AS val', 'mp')}) GROUP BY ${k}measure, dim`,
+      `SELECT ${splitKey}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d, sum(cv) AS v ` +
+        `FROM (${union('measure, dim, count AS cnt, sum AS val', 'mp')}) GROUP BY ${splitK}measure, dim`,
     );
   }
   if (totalOnly.length > 0) {

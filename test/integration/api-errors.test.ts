@@ -43,7 +43,7 @@ function throwing(message: string): QueryService {
   const fail = async (): Promise<never> => {
     throw new Error(message);
   };
-  return { sections: fail, daily: fail, dailyOverview: fail, hourly: fail, trends: fail };
+  return { sections: fail, daily: fail, dailyOverview: fail, hourly: fail, trends: fail, overview: fail };
 }
 
 describe('read API errors', () => {

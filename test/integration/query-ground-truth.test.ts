@@ -209,6 +209,33 @@ describe('query layer equals the ground truth on 200,000 events', () => {
     }
   });
 
+  it('overview(): the overview and its trends, in one statement for ranges ending with the trends hour', async () => {
+    for (const [i, org] of orgs.entries()) {
+      const nowMs = START + 2 * DAY + 9 * HOUR + i * 5 * HOUR + 37 * MIN + 41_250;
+      const to = Math.floor(nowMs / MIN) * MIN + MIN;
+      const last = { fromMs: to - HOUR, toMs: to };
+      const trendsOf = (o: ReturnType<typeof truth>['overview'], range: { fromMs: number; toMs: number }) => ({
+        messagesLastHour: o.totalMessages,
+        escalationsLastHour: byOrg.get(org)!.filter((e) => e.event === 'escalation.created' && e.timestamp >= range.fromMs && e.timestamp < range.toMs).length,
+        responseTimeLastHour: o.avgResponseTime,
+      });
+      const trends = trendsOf(truth(org, last).overview, last);
+      expect(trends.messagesLastHour).toBeGreaterThan(0);
+      // A period up to now (3 days and more: whole days from the distinct cache), today so far, exactly the last hour,
+      // one workspace; and a range that does not end now (two reads).
+      for (const fromMs of [START - DAY, START, to - 5 * HOUR - 13 * MIN, to - HOUR]) {
+        for (const workspaceId of [undefined, `ws-${org.split('-').pop()}-1`]) {
+          const want = truth(org, { ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }), fromMs, toMs: to }).overview;
+          const wsTrends = trendsOf(truth(org, { ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }), ...last }).overview, last);
+          const wantTrends = workspaceId === undefined ? trends : { ...wsTrends, escalationsLastHour: byOrg.get(org)!.filter((e) => e.event === 'escalation.created' && e.workspace_id === workspaceId && e.timestamp >= last.fromMs && e.timestamp < last.toMs).length };
+          expect(await service.overview({ orgId: org, workspaceId, fromMs, toMs: to }, nowMs), `${org} ${fromMs} ${workspaceId}`).toEqual({ overview: want, trends: wantTrends });
+        }
+      }
+      const past = { fromMs: START, toMs: START + DAY };
+      expect(await service.overview({ orgId: org, ...past }, nowMs)).toEqual({ overview: truth(org, past).overview, trends });
+    }
+  });
+
   it("a tenant never sees another tenant's data, whatever the workspace asked for", async () => {
     const [a, b] = [orgs[0]!, orgs[1]!];
     const bWorkspace = byOrg.get(b)![0]!.workspace_id;

@@ -39,7 +39,7 @@ export const sectionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
   app.get('/overview', { schema: schema('The six overview metrics, and the trends of the last hour', OverviewAnswer) }, async (req) => {
     const nowMs = now();
     const { sel, read } = selection(req, req.query, nowMs);
-    const [{ overview }, trends] = await Promise.all([query.sections(read, ['overview']), query.trends({ ...scopeOf(req, req.query.workspace_id), nowMs })]);
+    const { overview, trends } = await query.overview(read, nowMs);
     return { period: sel.period, metrics: overview, trends, generatedAt: new Date(nowMs).toISOString() };
   });
 

@@ -44,6 +44,10 @@ function recordingQuery(calls: Call[], fail?: Error): QueryService {
       rec('trends', q);
       return { messagesLastHour: 0, escalationsLastHour: 0, responseTimeLastHour: null };
     },
+    async overview(q, nowMs) {
+      rec('overview', { ...q, nowMs });
+      return { overview: METRICS, trends: { messagesLastHour: 0, escalationsLastHour: 0, responseTimeLastHour: null } };
+    },
   };
 }
 
@@ -97,7 +101,13 @@ describe('read API (query service double)', () => {
       trends: { messagesLastHour: 0, escalationsLastHour: 0, responseTimeLastHour: null },
       generatedAt: '2025-11-05T09:37:41.250Z',
     });
-    expect(calls.find((c) => c.method === 'trends')!.arg).toEqual({ orgId: 'org-a', workspaceId: 'ws-1', nowMs: NOW });
+    expect(calls.find((c) => c.method === 'overview')!.arg).toEqual({
+      orgId: 'org-a',
+      workspaceId: 'ws-1',
+      fromMs: Date.parse('2025-10-30T00:00:00Z'),
+      toMs: Date.parse('2025-11-05T09:38:00Z'),
+      nowMs: NOW,
+    });
   });
 
   it('defaults: timeseries and export 7 local days, volume-by-hour today in tz', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GRAINS, MINUTES_ONLY_UP_TO_MS, coarsestGrainFor, coarsestGrainForTotals, isEmptyPlan, planRead, type ReadPlan } from '../../../src/query/plan.js';
+import { GRAINS, MINUTES_ONLY_UP_TO_MS, coarsestGrainFor, coarsestGrainForTotals, isEmptyPlan, joinPlans, planRead, type ReadPlan } from '../../../src/query/plan.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../../../src/query/zone.js';
 
 const iso = (s: string) => Date.parse(s);
@@ -61,6 +61,26 @@ describe('planRead', () => {
     expect(() => planRead({ fromMs: 0, toMs: 120_001 })).toThrow(expect.objectContaining({ param: 'to' }));
     expect(() => planRead({ fromMs: 120_000, toMs: 60_000 })).toThrow(expect.objectContaining({ param: 'from' }));
     expect(() => planRead({ fromMs: Number.NaN, toMs: 60_000 })).toThrow(expect.objectContaining({ param: 'from' }));
+  });
+});
+
+describe('joinPlans', () => {
+  it('joins two plans split at an instant: touching minute ranges become one, no bucket straddles the instant', () => {
+    const at = Date.parse('2025-11-05T08:39:00Z');
+    const from = Date.parse('2025-10-07T00:00:00Z');
+    const to = Date.parse('2025-11-05T09:38:00Z');
+    const joined = joinPlans(planRead({ fromMs: from, toMs: at }), planRead({ fromMs: at, toMs: to }, MINUTE_MS));
+    const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+    expect(joined.pieces.map((p) => [p.table, p.ranges.map((r) => `${iso(r.fromMs)}..${iso(r.toMs)}`)])).toEqual([
+      ['rollup_1d', ['2025-10-07T00:00..2025-11-05T00:00']],
+      ['rollup_1h', ['2025-11-05T00:00..2025-11-05T08:00']],
+      ['rollup_1m', ['2025-11-05T08:00..2025-11-05T09:38']],
+    ]);
+    for (const p of joined.pieces) {
+      const g = GRAINS.find((x) => x.table === p.table)!;
+      for (const r of p.ranges) for (let b = r.fromMs; b < r.toMs; b += g.ms) expect(b < at && b + g.ms > at).toBe(false);
+    }
+    expect(joinPlans({ pieces: [] }, { pieces: [] })).toEqual({ pieces: [] });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRead } from '../../../src/query/plan.js';
+import { joinPlans, planRead } from '../../../src/query/plan.js';
 import { staleMeasures } from '../../../src/query/distinct-cache.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows } from '../../../src/query/sql.js';
 
@@ -111,6 +111,26 @@ describe('buildLoadQuery with cached days', () => {
     expect(() =>
       buildLoadQuery({ ...base, distinct, cached: { days, entries }, groupBy: { segments: [{ fromMs: 0, offsetMs: 0 }], unitSeconds: 86_400 } }),
     ).toThrow(/daily range/);
+  });
+});
+
+describe('buildLoadQuery with a recent split', () => {
+  const at = iso('2025-11-05T08:39:00Z');
+  const split = joinPlans(planRead({ fromMs: iso('2025-11-04T00:00:00Z'), toMs: at }), planRead({ fromMs: at, toMs: iso('2025-11-05T09:38:00Z') }, 60_000));
+
+  it('keys count-and-sum rows by before / from the instant; distinct totals are not split', () => {
+    const q = buildLoadQuery({ database: 'a', orgId: 'o', workspaceId: undefined, measures: ['conversations', 'messages'], distinct: new Map([['conversations', false]]), plan: split, recentFromMs: at })!;
+    const [plain, totals] = q.query.split(" UNION ALL SELECT toInt64(0) AS k, measure, '' AS dim");
+    expect(plain).toMatch(/^SELECT toInt64\(bucket >= toDateTime\(\{recent:UInt32\}, 'UTC'\)\) AS k, measure, dim/);
+    expect(plain).toContain('GROUP BY k, measure, dim');
+    expect(totals).toContain('GROUP BY measure');
+    expect(q.query_params.recent).toBe(at / 1000);
+  });
+
+  it('refuses a plan with a bucket across the instant, or a grouped read', () => {
+    const base = { database: 'a', orgId: 'o', workspaceId: undefined, measures: ['messages'], distinct: new Map<string, boolean>() };
+    expect(() => buildLoadQuery({ ...base, plan: planRead({ fromMs: iso('2025-11-04T00:00:00Z'), toMs: iso('2025-11-05T09:38:00Z') }), recentFromMs: at })).toThrow(/recent split/);
+    expect(() => buildLoadQuery({ ...base, plan: split, recentFromMs: at, groupBy: { segments: [{ fromMs: 0, offsetMs: 0 }], unitSeconds: 3600 } })).toThrow(/recent split/);
   });
 });
 
