@@ -211,7 +211,7 @@ describe('query layer equals the ground truth on 200,000 events', () => {
 
   it('overview(): the overview and its trends, in one statement for ranges ending with the trends hour', async () => {
     for (const [i, org] of orgs.entries()) {
-      const nowMs = START + 2 * DAY + 9 * HOUR + i * 5 * HOUR + 37 * MIN + 41_250;
+      const nowMs = START + 2 * DAY + 7 * HOUR + i * 3 * HOUR + 37 * MIN + 41_250;
       const to = Math.floor(nowMs / MIN) * MIN + MIN;
       const last = { fromMs: to - HOUR, toMs: to };
       const trendsOf = (o: ReturnType<typeof truth>['overview'], range: { fromMs: number; toMs: number }) => ({
