@@ -38,7 +38,7 @@ export interface SqlStats {
 export interface ProfileResult {
   label: string;
   measures: number;
-  /** The service call as the route makes it (overview: sections + trends in parallel). */
+  /** The service call as the route makes it (overview: with its trends). */
   service: Summary;
   serviceCpu: Summary;
   /** The section's load statement. */
@@ -147,7 +147,7 @@ export async function profileCase(
   const measures = measuresFor(c.section);
   const serviceCall = async (): Promise<void> => {
     if (c.section === 'overview') {
-      await Promise.all([query.sections({ orgId, ...range }, ['overview']), query.trends({ orgId, nowMs })]);
+      await query.overview({ orgId, ...range }, nowMs);
     } else {
       await query.sections({ orgId, ...range }, [c.section]);
     }
