@@ -129,6 +129,12 @@ export function planTotals(range: TimeRange, splitAtMs?: number): ReadPlan {
   return joinPlans(planRead(before, coarsestGrainForTotals(before)), planRead(after, coarsestGrainForTotals(after)));
 }
 
+/** The whole days of a plan, when it reads them as one range of `rollup_1d` (any ungrouped plan does). */
+export function dailyRange(plan: ReadPlan): TimeRange | undefined {
+  const daily = plan.pieces.find((p) => p.table === 'rollup_1d');
+  return daily?.ranges.length === 1 ? daily.ranges[0] : undefined;
+}
+
 /** True when the plan reads nothing (an empty range). */
 export function isEmptyPlan(plan: ReadPlan): boolean {
   return plan.pieces.length === 0;

@@ -26,7 +26,7 @@ import { AggregateMeasureStore } from '../metrics/store.js';
 import { toSinkError } from '../sink/rollup-writer.js';
 import { createDistinctCache, readThroughCache, type DistinctCache } from './distinct-cache.js';
 import { QueryError, shown } from './errors.js';
-import { coarsestGrainFor, planRead, planTotals, type ReadPlan } from './plan.js';
+import { coarsestGrainFor, dailyRange, planRead, planTotals } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows, type CachedDays, type KeyedAggregate, type LocalGrouping } from './sql.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
@@ -141,11 +141,6 @@ function storesByKey(rows: readonly KeyedAggregate[]): Map<number, AggregateMeas
 
 const EMPTY = new AggregateMeasureStore([]);
 
-/** The whole days of an ungrouped plan (its one daily range), if any. */
-function dailyRange(plan: ReadPlan): TimeRange | undefined {
-  const daily = plan.pieces.find((p) => p.table === 'rollup_1d');
-  return daily?.ranges.length === 1 ? daily.ranges[0] : undefined;
-}
 
 export function createQueryService(options: QueryServiceOptions): QueryService {
   const { client } = options;

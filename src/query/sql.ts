@@ -6,7 +6,7 @@
  * after `checkDatabaseName`. The embedded engine ignores the client's `database`, hence `db.table`.
  */
 import type { MeasureAggregate } from '../metrics/store.js';
-import { GRAINS, type GrainTable, type ReadPlan } from './plan.js';
+import { GRAINS, dailyRange, type GrainTable, type ReadPlan } from './plan.js';
 import type { OffsetSegment, TimeRange } from './zone.js';
 
 /** Groups rows by `floor((utc seconds + offset in force) / unitSeconds)`: local days or local hours. */
@@ -117,8 +117,7 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
   });
   const cached = req.cached;
   if (cached !== undefined) {
-    const daily = plan.pieces.find((p) => p.table === 'rollup_1d');
-    const r = daily?.ranges.length === 1 ? daily.ranges[0]! : undefined;
+    const r = dailyRange(plan);
     if (req.groupBy !== undefined || r?.fromMs !== cached.days.fromMs || r.toMs !== cached.days.toMs) {
       throw new Error('cached days must be the daily range of an ungrouped plan');
     }
