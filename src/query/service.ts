@@ -141,7 +141,6 @@ function storesByKey(rows: readonly KeyedAggregate[]): Map<number, AggregateMeas
 
 const EMPTY = new AggregateMeasureStore([]);
 
-
 export function createQueryService(options: QueryServiceOptions): QueryService {
   const { client } = options;
   const database = checkDatabaseName(options.database);
