@@ -8,7 +8,7 @@
 import type { ClickHouseClient } from '../src/clickhouse/client.js';
 import { distinctReads, measuresOf, type Spec } from '../src/metrics/formula.js';
 import { METRICS, TRENDS, measuresFor, type MetricSection } from '../src/metrics/mapping.js';
-import { coarsestGrainForTotals, planRead } from '../src/query/plan.js';
+import { planTotals } from '../src/query/plan.js';
 import { resolveTimeSelection } from '../src/query/range.js';
 import type { QueryService } from '../src/query/service.js';
 import { buildLoadQuery, type SqlQuery } from '../src/query/sql.js';
@@ -106,7 +106,7 @@ async function repeat(client: ClickHouseClient, sql: SqlQuery, n: number): Promi
 /** The load statement of a section over a range, as the query service builds it. */
 export function loadSql(database: string, orgId: string, spec: Spec, range: TimeRange): SqlQuery {
   const measures = [...measuresOf(spec)].sort();
-  const sql = buildLoadQuery({ database, orgId, workspaceId: undefined, measures, distinct: distinctReads(spec), plan: planRead(range, coarsestGrainForTotals(range)) });
+  const sql = buildLoadQuery({ database, orgId, workspaceId: undefined, measures, distinct: distinctReads(spec), plan: planTotals(range) });
   if (sql === undefined) throw new Error('empty plan');
   return sql;
 }

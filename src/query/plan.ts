@@ -1,11 +1,11 @@
 /**
  * Which rollup table answers which part of a range. The same measures are kept at four grains
- * (docs/data-model.md): `rollup_1d`, `rollup_1h`, `rollup_15m`, `rollup_1m`. A minute-aligned
- * `[from, to)` is read from the coarsest grain that fits its interior, and its edges from the next finer
- * ones: 30 days are about 29 daily rows per key plus a few hours and minutes at the ends, instead of
- * 2,880 quarter hours. Every grain is aligned on UTC, so a total over a range may mix them
- * freely; a read grouped by local days or hours may only use grains whose buckets never straddle a
- * local boundary (`coarsestGrainFor`).
+ * (docs/data-model.md): `rollup_1d`, `rollup_1h`, `rollup_15m`, `rollup_1m`, all aligned on UTC.
+ * Totals (`planTotals`) read a range's whole days from `rollup_1d` and the rest from `rollup_1m`:
+ * 30 days are about 29 daily rows per key plus up to a day of minutes at each end. A read grouped by
+ * local days or hours (`planRead`) uses the coarsest grain that fits its interior and the next finer
+ * ones at its edges, only among grains whose buckets never straddle a local boundary
+ * (`coarsestGrainFor`): hours for New York, quarter hours for +05:30 and +05:45.
  */
 import { QueryError } from './errors.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, QUARTER_MS, type OffsetSegment, type TimeRange } from './zone.js';
@@ -47,22 +47,6 @@ export function coarsestGrainFor(segments: readonly OffsetSegment[], unitMs: num
     if (segments.every((s, i) => s.offsetMs % g.ms === 0 && (i === 0 || s.fromMs % g.ms === 0))) return g.ms;
   }
   return MINUTE_MS;
-}
-
-/**
- * Ranges up to this long are read from the minute table alone when not grouped. Planning costs the
- * embedded engine 4-6 ms per table read, and a handful of coarse rows can cost more than they save:
- * reading one day's id sets from `rollup_1d` or a few hours' from `rollup_1h` deserializes whole
- * granules of other days' sets. Measured on the read benchmark's tenant (~160 minute rows per minute),
- * overview and dashboard statements over 6, 12, 24 and 48 hours: 37/22, 35/29, 38/35, 100/48 ms and
- * 18/13, 19/14, 18/14, 25/17 ms (multi-grain / minutes only, engine p50; docs/benchmarks.md). A tenant
- * with many more rows per minute moves the break-even down; a day keeps `today` on one table.
- */
-export const MINUTES_ONLY_UP_TO_MS = DAY_MS;
-
-/** The coarsest grain for an ungrouped read (totals) of `range`: minutes only for short ranges, else days. */
-export function coarsestGrainForTotals(range: TimeRange): number {
-  return range.toMs - range.fromMs <= MINUTES_ONLY_UP_TO_MS ? MINUTE_MS : DAY_MS;
 }
 
 /** Splits a minute-aligned `[from, to)` (from <= to) over the grains no coarser than `coarsestMs`. */
@@ -119,14 +103,34 @@ export function joinPlans(a: ReadPlan, b: ReadPlan): ReadPlan {
 }
 
 /**
- * The plan of an ungrouped read (totals). With `splitAtMs` (inside the range, on a minute), the two
- * sides are planned apart and joined, so that no bucket straddles the split.
+ * The plan of an ungrouped read (totals): its whole UTC days from `rollup_1d`, everything else (at
+ * most a day before and a day after them, or the whole range when it holds no whole day) from
+ * `rollup_1m`. Planning costs the embedded engine 4-6 ms per table in a statement, more than the
+ * extra minute rows cost to read, and a few hours' id sets from `rollup_1h` deserialize whole
+ * granules of other hours'. Measured on the read benchmark's tenant (~160 minute rows per minute),
+ * engine p50, hours + minutes / minutes only: overview statements over the last 6, 12 and 24 hours
+ * 37/22, 35/29, 38/35 ms; 30-day statements (days + edges) overview 161/142, dashboard 23.2/18.5,
+ * events 21.5/15.7, gates 28.0/28.3 ms (docs/benchmarks.md). A tenant with many more rows per minute
+ * moves the break-even. With `splitAtMs` (a minute inside the range) the two sides are planned apart
+ * and joined, so that no bucket straddles the split.
  */
 export function planTotals(range: TimeRange, splitAtMs?: number): ReadPlan {
-  if (splitAtMs === undefined) return planRead(range, coarsestGrainForTotals(range));
-  const before = { fromMs: range.fromMs, toMs: splitAtMs };
-  const after = { fromMs: splitAtMs, toMs: range.toMs };
-  return joinPlans(planRead(before, coarsestGrainForTotals(before)), planRead(after, coarsestGrainForTotals(after)));
+  if (splitAtMs !== undefined) {
+    return joinPlans(planTotals({ fromMs: range.fromMs, toMs: splitAtMs }), planTotals({ fromMs: splitAtMs, toMs: range.toMs }));
+  }
+  checkEnd(range.fromMs, 'from');
+  checkEnd(range.toMs, 'to');
+  if (range.fromMs > range.toMs) throw new QueryError('from', 'from must not be after to');
+  const a = Math.ceil(range.fromMs / DAY_MS) * DAY_MS;
+  const b = Math.floor(range.toMs / DAY_MS) * DAY_MS;
+  if (a >= b) return range.fromMs < range.toMs ? { pieces: [{ table: 'rollup_1m', ranges: [range] }] } : { pieces: [] };
+  const edges = [
+    { fromMs: range.fromMs, toMs: a },
+    { fromMs: b, toMs: range.toMs },
+  ].filter((r) => r.fromMs < r.toMs);
+  const pieces: ReadPiece[] = [{ table: 'rollup_1d', ranges: [{ fromMs: a, toMs: b }] }];
+  if (edges.length > 0) pieces.push({ table: 'rollup_1m', ranges: edges });
+  return { pieces };
 }
 
 /** The whole days of a plan, when it reads them as one range of `rollup_1d` (any ungrouped plan does). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GRAINS, MINUTES_ONLY_UP_TO_MS, coarsestGrainFor, coarsestGrainForTotals, isEmptyPlan, joinPlans, planRead, type ReadPlan } from '../../../src/query/plan.js';
+import { GRAINS, coarsestGrainFor, isEmptyPlan, joinPlans, planRead, planTotals, type ReadPlan } from '../../../src/query/plan.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, QUARTER_MS } from '../../../src/query/zone.js';
 
 const iso = (s: string) => Date.parse(s);
@@ -84,14 +84,40 @@ describe('joinPlans', () => {
   });
 });
 
-describe('coarsestGrainForTotals', () => {
-  it('reads up to a day from minutes alone, longer ranges from days down', () => {
+describe('planTotals', () => {
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+  const show = (p: ReadPlan) => p.pieces.map((x) => [x.table, x.ranges.map((r) => `${iso(r.fromMs)}..${iso(r.toMs)}`)]);
+
+  it('reads whole UTC days from the daily table and everything else from minutes', () => {
+    const p = planTotals({ fromMs: Date.parse('2025-10-06T18:15:00Z'), toMs: Date.parse('2025-11-05T09:38:00Z') });
+    expect(show(p)).toEqual([
+      ['rollup_1d', ['2025-10-07T00:00..2025-11-05T00:00']],
+      ['rollup_1m', ['2025-10-06T18:15..2025-10-07T00:00', '2025-11-05T00:00..2025-11-05T09:38']],
+    ]);
+  });
+
+  it('a range without a whole day is minutes only; an empty range reads nothing; whole days only the daily table', () => {
     const from = Date.parse('2025-11-04T18:15:00Z');
-    expect(MINUTES_ONLY_UP_TO_MS).toBe(DAY_MS);
-    expect(coarsestGrainForTotals({ fromMs: from, toMs: from + DAY_MS })).toBe(MINUTE_MS);
-    expect(coarsestGrainForTotals({ fromMs: from, toMs: from + DAY_MS + MINUTE_MS })).toBe(DAY_MS);
-    const today = planRead({ fromMs: from, toMs: from + 15 * HOUR_MS + 23 * MINUTE_MS }, coarsestGrainForTotals({ fromMs: from, toMs: from + 15 * HOUR_MS }));
-    expect(today.pieces.map((p) => p.table)).toEqual(['rollup_1m']);
+    expect(show(planTotals({ fromMs: from, toMs: from + 23 * HOUR_MS + 59 * MINUTE_MS }))).toEqual([['rollup_1m', ['2025-11-04T18:15..2025-11-05T18:14']]]);
+    expect(planTotals({ fromMs: from, toMs: from })).toEqual({ pieces: [] });
+    expect(show(planTotals({ fromMs: Date.parse('2025-11-01T00:00:00Z'), toMs: Date.parse('2025-11-03T00:00:00Z') }))).toEqual([['rollup_1d', ['2025-11-01T00:00..2025-11-03T00:00']]]);
+    expect(() => planTotals({ fromMs: from + 1, toMs: from + DAY_MS })).toThrow(/whole minute/);
+  });
+
+  it('split at an instant: no bucket straddles it, every minute read once', () => {
+    const from = Date.parse('2025-10-07T00:00:00Z');
+    const to = Date.parse('2025-11-05T09:38:00Z');
+    const at = to - HOUR_MS;
+    const p = planTotals({ fromMs: from, toMs: to }, at);
+    expect(show(p)).toEqual([
+      ['rollup_1d', ['2025-10-07T00:00..2025-11-05T00:00']],
+      ['rollup_1m', ['2025-11-05T00:00..2025-11-05T09:38']],
+    ]);
+    const split = planTotals({ fromMs: from, toMs: Date.parse('2025-11-05T00:30:00Z') }, Date.parse('2025-11-04T23:30:00Z'));
+    expect(show(split)).toEqual([
+      ['rollup_1d', ['2025-10-07T00:00..2025-11-04T00:00']],
+      ['rollup_1m', ['2025-11-04T00:00..2025-11-05T00:30']],
+    ]);
   });
 });
 
