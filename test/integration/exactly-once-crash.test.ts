@@ -1,16 +1,13 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openClickHouse } from '../../src/clickhouse/client.js';
-import { migrate } from '../../src/clickhouse/migrations.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
 import { createEventProducer } from '../../src/producer/index.js';
-import { freePort } from '../support/cli.js';
 import { generateEvents, mulberry32 } from '../support/generator.js';
 import { expectRollupsEqualGroundTruth } from '../support/expect-ground-truth.js';
 import { waitFor } from '../support/ingest.js';
-import { createTopic, services, uniqueName } from '../support/services.js';
-import { spawnWorker, waitForLag, type RunningWorker, type WorkerEnv } from '../support/worker-process.js';
+import { services, uniqueName } from '../support/services.js';
+import { prepareWorker, spawnWorker, waitForLag, workerClickHouse, type RunningWorker, type WorkerEnv } from '../support/worker-process.js';
 
 /**
  * Exactly-once under crashes: the worker runs as a child process and is killed with SIGKILL at random
@@ -44,12 +41,7 @@ describe('crash: SIGKILL while consuming', () => {
   });
 
   it('counts nothing twice and loses nothing across 5 SIGKILLs and a SIGTERM, and logs no value or secret', { timeout: 400_000 }, async () => {
-    await createTopic(topic, 3);
-    await createTopic(w.dlqTopic, 1);
-    w.metricsPort = await freePort();
-    const migrateClient = openClickHouse({ ...(services().clickhouseUrl ? { url: services().clickhouseUrl } : {}), path: w.clickhousePath });
-    await migrate(migrateClient, w.database);
-    await migrateClient.close();
+    await prepareWorker(w, 3);
 
     const now = Date.now();
     // A planted value in a field no metric reads, so the answers stay comparable.
@@ -124,7 +116,7 @@ describe('crash: SIGKILL while consuming', () => {
     // the kills are random, so this is reported rather than asserted.
     process.stderr.write(`[crash test] ${KILLS} kills, ${replays} replays of announced ranges\n`);
 
-    const client = openClickHouse({ ...(services().clickhouseUrl ? { url: services().clickhouseUrl } : {}), path: w.clickhousePath });
+    const client = workerClickHouse(w);
     try {
       await expectRollupsEqualGroundTruth(client, w.database, events, now);
     } finally {

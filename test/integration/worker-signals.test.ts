@@ -1,12 +1,9 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openClickHouse } from '../../src/clickhouse/client.js';
-import { migrate } from '../../src/clickhouse/migrations.js';
-import { freePort } from '../support/cli.js';
 import { waitFor } from '../support/ingest.js';
-import { createTopic, services, testKafka, uniqueName } from '../support/services.js';
-import { spawnWorker, type RunningWorker, type WorkerEnv } from '../support/worker-process.js';
+import { testKafka, uniqueName } from '../support/services.js';
+import { prepareWorker, spawnWorker, type RunningWorker, type WorkerEnv } from '../support/worker-process.js';
 
 /**
  * A SIGTERM that arrives while the worker is still starting (connecting, checking topics and schema,
@@ -33,12 +30,7 @@ describe('SIGTERM during start-up', () => {
   });
 
   it('stops cleanly, leaving the group, when signalled before it has joined', { timeout: 120_000 }, async () => {
-    await createTopic(topic, 2);
-    await createTopic(w.dlqTopic, 1);
-    w.metricsPort = await freePort();
-    const client = openClickHouse({ ...(services().clickhouseUrl ? { url: services().clickhouseUrl } : {}), path: w.clickhousePath });
-    await migrate(client, w.database);
-    await client.close();
+    await prepareWorker(w, 2);
 
     worker = spawnWorker(w);
     const running = worker;

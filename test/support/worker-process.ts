@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ROLLUPS_BIN } from './cli.js';
-import { services, testKafka } from './services.js';
+import { openClickHouse, type ClickHouseClient } from '../../src/clickhouse/client.js';
+import { migrate } from '../../src/clickhouse/migrations.js';
+import { ROLLUPS_BIN, freePort } from './cli.js';
+import { createTopic, services, testKafka } from './services.js';
 
 /** Everything a worker child process needs to run on a test's own topic, group and database. */
 export interface WorkerEnv {
@@ -14,6 +16,24 @@ export interface WorkerEnv {
   metricsPort: number;
   /** More variables for the worker (tuning knobs). */
   env?: Record<string, string>;
+}
+
+/** A client on the worker's ClickHouse: the server when the tests use one, else its embedded directory. */
+export function workerClickHouse(w: WorkerEnv): ClickHouseClient {
+  return openClickHouse({ ...(services().clickhouseUrl ? { url: services().clickhouseUrl } : {}), path: w.clickhousePath });
+}
+
+/** What a worker child needs before it starts: its topic (and DLQ), a free metrics port, a migrated database. */
+export async function prepareWorker(w: WorkerEnv, partitions: number): Promise<void> {
+  await createTopic(w.topic, partitions);
+  await createTopic(w.dlqTopic, 1);
+  w.metricsPort = await freePort();
+  const client = workerClickHouse(w);
+  try {
+    await migrate(client, w.database);
+  } finally {
+    await client.close();
+  }
 }
 
 export function workerEnv(w: WorkerEnv): NodeJS.ProcessEnv {
