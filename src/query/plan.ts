@@ -49,15 +49,21 @@ export function coarsestGrainFor(segments: readonly OffsetSegment[], unitMs: num
   return MINUTE_MS;
 }
 
+type Grain = (typeof GRAINS)[number];
+
 /** Splits a minute-aligned `[from, to)` (from <= to) over the grains no coarser than `coarsestMs`. */
 export function planRead(range: TimeRange, coarsestMs: number = DAY_MS): ReadPlan {
-  checkEnd(range.fromMs, 'from');
-  checkEnd(range.toMs, 'to');
-  if (range.fromMs > range.toMs) throw new QueryError('from', 'from must not be after to');
   // Every table in a plan costs the engine a few milliseconds of planning, more than reading a few
   // hundred extra rows: when hours may be used, edges shorter than an hour come from the minute table
   // directly (the 15-minute table then only serves reads grouped by local units of quarter-hour zones).
-  const grains = GRAINS.filter((g) => g.ms <= coarsestMs && !(coarsestMs >= HOUR_MS && g.ms === QUARTER_MS));
+  return planOver(range, GRAINS.filter((g) => g.ms <= coarsestMs && !(coarsestMs >= HOUR_MS && g.ms === QUARTER_MS)));
+}
+
+/** Reads the interior of `[from, to)` from the first of `grains` that fits it, its edges from the next ones. */
+function planOver(range: TimeRange, grains: readonly Grain[]): ReadPlan {
+  checkEnd(range.fromMs, 'from');
+  checkEnd(range.toMs, 'to');
+  if (range.fromMs > range.toMs) throw new QueryError('from', 'from must not be after to');
   const ranges: TimeRange[][] = grains.map(() => []);
   const split = (fromMs: number, toMs: number, gi: number): void => {
     if (fromMs >= toMs) return;
@@ -118,19 +124,7 @@ export function planTotals(range: TimeRange, splitAtMs?: number): ReadPlan {
   if (splitAtMs !== undefined) {
     return joinPlans(planTotals({ fromMs: range.fromMs, toMs: splitAtMs }), planTotals({ fromMs: splitAtMs, toMs: range.toMs }));
   }
-  checkEnd(range.fromMs, 'from');
-  checkEnd(range.toMs, 'to');
-  if (range.fromMs > range.toMs) throw new QueryError('from', 'from must not be after to');
-  const a = Math.ceil(range.fromMs / DAY_MS) * DAY_MS;
-  const b = Math.floor(range.toMs / DAY_MS) * DAY_MS;
-  if (a >= b) return range.fromMs < range.toMs ? { pieces: [{ table: 'rollup_1m', ranges: [range] }] } : { pieces: [] };
-  const edges = [
-    { fromMs: range.fromMs, toMs: a },
-    { fromMs: b, toMs: range.toMs },
-  ].filter((r) => r.fromMs < r.toMs);
-  const pieces: ReadPiece[] = [{ table: 'rollup_1d', ranges: [{ fromMs: a, toMs: b }] }];
-  if (edges.length > 0) pieces.push({ table: 'rollup_1m', ranges: edges });
-  return { pieces };
+  return planOver(range, GRAINS.filter((g) => g.table === 'rollup_1d' || g.table === 'rollup_1m'));
 }
 
 /** The whole days of a plan, when it reads them as one range of `rollup_1d` (any ungrouped plan does). */
