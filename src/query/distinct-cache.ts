@@ -11,9 +11,15 @@
  * load statement reads both and the service checks them (`staleMeasures`) before trusting a number. A
  * late event into a cached day makes the entry stale; it is rebuilt, at most once a minute per entry,
  * and the read runs without the cache meanwhile. Correctness never depends on lateness settings.
+ *
+ * Each process also keeps an entry's members, the 128-bit hashes of its ids (id-set.ts), up to a
+ * memory budget. With them, a read asks the engine only for the state of the days outside the entry
+ * (today, mostly: tens of thousands of ids, not most of a million) and counts here which of those the
+ * entry lacks. Entries whose members do not fit are read in the engine, as above.
  */
 import type { ClickHouseClient } from '../clickhouse/client.js';
 import { toSinkError } from '../sink/rollup-writer.js';
+import { IdHashSet } from './id-set.js';
 import type { CachedDays, KeyedAggregate } from './sql.js';
 import { DAY_MS, type TimeRange } from './zone.js';
 
@@ -24,8 +30,13 @@ export interface DistinctCacheOptions {
   minDays?: number;
   /** A stale entry is rebuilt at most this often; in between, reads skip it. Default 60,000 ms. */
   rebuildAfterMs?: number;
-  /** Entries remembered in memory (least recently built dropped first). Default 10,000. */
+  /** Entries remembered in memory (least recently used dropped first). Default 10,000. */
   maxEntries?: number;
+  /**
+   * Bytes of member sets kept in this process (least recently used dropped first; ~17 MB for a month
+   * of 740,000 conversation ids). 0 keeps none: every entry is read in the engine. Default 512 MiB.
+   */
+  maxMemberBytes?: number;
   /** Clock for `rebuildAfterMs`. Default Date.now. */
   now?: () => number;
 }
@@ -35,12 +46,19 @@ export interface CacheScope {
   readonly workspaceId: string | undefined;
 }
 
+/** One measure's entry: the count and sum of the days it was built from, and its members when kept here. */
+export interface CacheEntry {
+  readonly count: number;
+  readonly sum: number;
+  readonly members: IdHashSet | undefined;
+}
+
 export interface DistinctCache {
   /**
    * The entries to read for `measures` over `days` (whole UTC days), built first where none exists;
    * undefined when the cache is not worth it for this range.
    */
-  entries(scope: CacheScope, measures: readonly string[], days: TimeRange): Promise<Map<string, number> | undefined>;
+  entries(scope: CacheScope, measures: readonly string[], days: TimeRange): Promise<Map<string, CacheEntry> | undefined>;
   /** Rebuilds the entries of measures a read found stale; false when one was rebuilt too recently. */
   refresh(scope: CacheScope, measures: readonly string[], days: TimeRange): Promise<boolean>;
 }
@@ -71,23 +89,68 @@ export async function readThroughCache(
   days: TimeRange,
   run: (cached?: CachedDays) => Promise<KeyedAggregate[]>,
 ): Promise<KeyedAggregate[]> {
+  const read = async (entries: ReadonlyMap<string, CacheEntry>): Promise<KeyedAggregate[]> => {
+    const counts = new Map([...entries].map(([m, e]) => [m, e.count]));
+    const held = new Map<string, IdHashSet>();
+    for (const [m, e] of entries) if (e.members !== undefined) held.set(m, e.members);
+    if (held.size < measures.length) return run({ days, entries: counts });
+    return withMembers(await run({ days, entries: counts, inMemory: true }), entries, held);
+  };
   const entries = await cache.entries(scope, measures, days);
   if (entries === undefined) return run();
-  const rows = await run({ days, entries });
+  const rows = await read(entries);
   const stale = staleMeasures(rows, measures);
   if (stale.length === 0) return rows;
   if (await cache.refresh(scope, stale, days)) {
-    const again = await run({ days, entries: (await cache.entries(scope, measures, days)) ?? new Map() });
+    const again = await read((await cache.entries(scope, measures, days)) ?? new Map());
     if (staleMeasures(again, measures).length === 0) return again;
   }
   return run();
 }
 
+/**
+ * The total rows of a read with `inMemory`: each cached measure's total is its entry plus what the
+ * statement read outside the entry's days, the distinct count the entry's members plus the ids the
+ * entry lacks. `covered` is the entry's count, as the engine would have read it from the entry.
+ */
+export function withMembers(
+  rows: readonly KeyedAggregate[],
+  entries: ReadonlyMap<string, CacheEntry>,
+  held: ReadonlyMap<string, IdHashSet>,
+): KeyedAggregate[] {
+  const out = rows.filter((r) => r.dim !== undefined || !held.has(r.measure));
+  for (const [measure, members] of held) {
+    const e = entries.get(measure)!;
+    const r = rows.find((x) => x.dim === undefined && x.measure === measure);
+    out.push({
+      key: r?.key ?? 0,
+      measure,
+      count: e.count + (r?.count ?? 0),
+      sum: e.sum + (r?.sum ?? 0),
+      distinct: members.size + (r?.ids === undefined ? 0 : members.countMissing(r.ids)),
+      covered: e.count,
+    });
+  }
+  return out;
+}
+
 interface Known {
   count: number;
+  sum: number;
+  members: IdHashSet | undefined;
   /** When this process built it (0: found in the table, age unknown). */
   builtAt: number;
 }
+
+/** An entry as the table holds it; `b`: the state, base64. */
+interface EntryRow {
+  measure: string;
+  count: number | string;
+  sum: number | string;
+  b?: string;
+}
+
+const EMPTY_STATE = Uint8Array.of(0);
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -96,15 +159,29 @@ export function createDistinctCache(options: DistinctCacheOptions): DistinctCach
   const minDays = options.minDays ?? 3;
   const rebuildAfterMs = options.rebuildAfterMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 10_000;
+  const maxMemberBytes = options.maxMemberBytes ?? 512 * 1024 * 1024;
   const clock = options.now ?? Date.now;
   const known = new Map<string, Known>();
+  let memberBytes = 0;
 
   const keyOf = (s: CacheScope, measure: string, days: TimeRange): string =>
     JSON.stringify([s.orgId, s.workspaceId ?? '', measure, days.fromMs, days.toMs]);
-  const remember = (key: string, k: Known): void => {
+  const forget = (key: string): void => {
+    memberBytes -= known.get(key)?.members?.bytes ?? 0;
     known.delete(key);
+  };
+  /** Remembers (or touches) an entry as the most recently used; drops the oldest beyond the bounds. */
+  const remember = (key: string, k: Known): void => {
+    forget(key);
     known.set(key, k);
-    if (known.size > maxEntries) known.delete(known.keys().next().value!);
+    memberBytes += k.members?.bytes ?? 0;
+    if (known.size > maxEntries) forget(known.keys().next().value!);
+    for (const [oldKey, old] of known) {
+      if (memberBytes <= maxMemberBytes) break;
+      if (old.members === undefined) continue;
+      memberBytes -= old.members.bytes;
+      known.set(oldKey, { ...old, members: undefined });
+    }
   };
   const entryParams = (s: CacheScope, measures: readonly string[], days: TimeRange) => ({
     org: s.orgId,
@@ -117,19 +194,29 @@ export function createDistinctCache(options: DistinctCacheOptions): DistinctCach
     `org_id = {org:String} AND workspace_id = {cws:String} AND measure IN {ms:Array(String)} ` +
     `AND from_day = toDateTime({from:UInt32}, 'UTC') AND to_day = toDateTime({to:UInt32}, 'UTC')`;
 
-  /** The newest entry per measure in the table (the largest count is the newest: counts only grow). */
-  async function lookup(s: CacheScope, measures: readonly string[], days: TimeRange): Promise<Map<string, number>> {
+  /**
+   * The newest entry per measure in the table (the largest count is the newest: counts only grow),
+   * with its members when the budget can hold them at all.
+   */
+  async function lookup(s: CacheScope, measures: readonly string[], days: TimeRange, at: number): Promise<Map<string, Known>> {
+    const state = maxMemberBytes > 0 ? ', base64Encode(toString(ids)) AS b' : '';
+    let rows: EntryRow[];
     try {
       const rs = await client.query({
-        query: `SELECT measure, max(count) AS n FROM ${db}.distinct_cache WHERE ${entryWhere} GROUP BY measure`,
+        query: `SELECT measure, count, sum${state} FROM ${db}.distinct_cache WHERE ${entryWhere} ORDER BY count DESC LIMIT 1 BY measure`,
         query_params: entryParams(s, measures, days),
         format: 'JSONEachRow',
       });
-      const rows = await rs.json<{ measure: string; n: number | string }>();
-      return new Map(rows.map((r) => [String(r.measure), Number(r.n)]));
+      rows = await rs.json<EntryRow>();
     } catch (err) {
       throw toSinkError('distinct cache lookup', err);
     }
+    return new Map(
+      rows.map((r) => [
+        String(r.measure),
+        { count: Number(r.count), sum: Number(r.sum), members: r.b === undefined ? undefined : IdHashSet.fromState(Buffer.from(r.b, 'base64')), builtAt: at },
+      ]),
+    );
   }
 
   async function build(s: CacheScope, measures: readonly string[], days: TimeRange): Promise<void> {
@@ -148,23 +235,35 @@ export function createDistinctCache(options: DistinctCacheOptions): DistinctCach
     } catch (err) {
       throw toSinkError('distinct cache build', err);
     }
-    const built = await lookup(s, measures, days);
     const at = clock();
-    // A measure without rows on those days gets no entry; 0 is what the read then expects.
-    for (const m of measures) remember(keyOf(s, m, days), { count: built.get(m) ?? 0, builtAt: at });
+    const built = await lookup(s, measures, days, at);
+    for (const m of measures) remember(keyOf(s, m, days), built.get(m) ?? nothing(at));
   }
+
+  /** A measure without rows on those days gets no entry: 0, and no members, is what a read then expects. */
+  const nothing = (at: number): Known => ({ count: 0, sum: 0, members: maxMemberBytes > 0 ? IdHashSet.fromState(EMPTY_STATE) : undefined, builtAt: at });
 
   return {
     async entries(s, measures, days) {
       if (measures.length === 0 || days.toMs - days.fromMs < minDays * DAY_MS) return undefined;
+      // An entry whose members were dropped for room is not loaded again (that would thrash when the
+      // entries in use do not fit): it is read in the engine until it is rebuilt or its range moves on.
       const unknown = measures.filter((m) => !known.has(keyOf(s, m, days)));
       if (unknown.length > 0) {
-        const found = await lookup(s, unknown, days);
-        for (const [m, count] of found) remember(keyOf(s, m, days), { count, builtAt: 0 });
+        const found = await lookup(s, unknown, days, 0);
+        for (const [m, k] of found) remember(keyOf(s, m, days), k);
         const missing = unknown.filter((m) => !found.has(m));
         if (missing.length > 0) await build(s, missing, days);
       }
-      return new Map(measures.map((m) => [m, known.get(keyOf(s, m, days))?.count ?? 0]));
+      const out = new Map<string, CacheEntry>();
+      for (const m of measures) {
+        const key = keyOf(s, m, days);
+        const k = known.get(key);
+        if (k === undefined) continue;
+        remember(key, k);
+        out.set(m, k);
+      }
+      return out;
     },
 
     async refresh(s, measures, days) {

@@ -45,6 +45,12 @@ export interface CachedDays {
   readonly days: TimeRange;
   /** Measure -> the `count` of its entry (an entry's identity). A measure without data has no entry: 0. */
   readonly entries: ReadonlyMap<string, number>;
+  /**
+   * The entries' member sets are held by the caller (id-set.ts): the statement then reads no entry and
+   * no daily id set at all, and returns, per measure, the merged state of the other pieces' rows
+   * (`ids` of the total row) for the caller to test against its set. Totals without the cached days.
+   */
+  readonly inMemory?: boolean;
 }
 
 export interface SqlQuery {
@@ -57,7 +63,12 @@ export interface SqlQuery {
  * `covered`: with `cached`, the count of the cached days' rows: as read now on a dim row, as recorded
  * in the cache entry on a total row (the two agree exactly when the entry is current).
  */
-export type KeyedAggregate = MeasureAggregate & { readonly key: number; readonly covered: number };
+export type KeyedAggregate = MeasureAggregate & {
+  readonly key: number;
+  readonly covered: number;
+  /** With `cached.inMemory`, on a total row: the serialized uniqExact state of the rows outside the cached days. */
+  readonly ids?: Uint8Array;
+};
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -140,6 +151,9 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
     params.recent = seconds(recent);
   }
 
+  const inMemory = cached?.inMemory === true;
+  // Every part of the UNION ALL has the same columns: the states column only in that mode.
+  const noIds = inMemory ? ", '' AS b" : '';
   const perDim = req.measures.filter((m) => req.distinct.get(m) === true);
   const totalOnly = req.measures.filter((m) => req.distinct.get(m) === false);
   const plain = req.measures.filter((m) => req.distinct.get(m) !== true);
@@ -152,11 +166,21 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
   if (plain.length > 0) {
     params.mp = plain;
     parts.push(
-      `SELECT ${splitKey}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d, sum(cv) AS v ` +
+      `SELECT ${splitKey}measure, dim, 0 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d, sum(cv) AS v${noIds} ` +
         `FROM (${union('measure, dim, count AS cnt, sum AS val', 'mp')}) GROUP BY ${splitK}measure, dim`,
     );
   }
-  if (totalOnly.length > 0) {
+  if (totalOnly.length > 0 && inMemory) {
+    params.mt = totalOnly;
+    const from = union('measure, count AS cnt, sum AS val, ids AS st', 'mt', 'rollup_1d');
+    // Nothing outside the cached days: the caller's entries are the whole answer.
+    if (from !== '') {
+      parts.push(
+        `SELECT ${key}measure, '' AS dim, 1 AS is_total, sum(cnt) AS c, sum(val) AS s, toUInt64(0) AS d, toUInt64(0) AS v, ` +
+          `base64Encode(toString(uniqExactMergeState(st))) AS b FROM (${from}) GROUP BY ${k}measure`,
+      );
+    }
+  } else if (totalOnly.length > 0) {
     params.mt = totalOnly;
     const cols = 'measure, count AS cnt, sum AS val, ids AS st';
     let from = union(cols, 'mt', cached === undefined ? undefined : 'rollup_1d');
@@ -184,7 +208,7 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
   if (perDim.length > 0) {
     params.md = perDim;
     parts.push(
-      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d, toUInt64(0) AS v ` +
+      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d, toUInt64(0) AS v${noIds} ` +
         `FROM (${union('measure, dim, count AS cnt, sum AS val, ids AS st', 'md')}) ` +
         `GROUP BY GROUPING SETS ((${k}measure, dim), (${k}measure))`,
     );
@@ -209,6 +233,7 @@ export function readLoadedRows(rows: readonly Record<string, unknown>[]): KeyedA
       sum: num(r.s, 'sum'),
       distinct: num(r.d, 'distinct'),
       covered: r.v === undefined ? 0 : num(r.v, 'covered count'),
+      ...(typeof r.b === 'string' && r.b !== '' ? { ids: Buffer.from(r.b, 'base64') } : {}),
     };
     // grouping(dim) = 1: dim was aggregated away, this is the measure's total row.
     return num(r.is_total, 'grouping') === 1 ? base : { ...base, dim: String(r.dim) };

@@ -3,6 +3,7 @@ import { migrate } from '../../src/clickhouse/migrations.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
 import { METRIC_SECTIONS } from '../../src/metrics/mapping.js';
 import { createDistinctCache } from '../../src/query/distinct-cache.js';
+import { IdHashSet } from '../../src/query/id-set.js';
 import { createQueryService, type QueryService } from '../../src/query/service.js';
 import { writeRollups } from '../../src/sink/rollup-writer.js';
 import { TumblingWindows } from '../../src/window/tumbling.js';
@@ -23,13 +24,27 @@ const START = Date.UTC(2025, 9, 20);
 // Five whole days (the cached part) plus 7 h 13 min of a sixth, as a `30d`-like period ending "now".
 const RANGE = { fromMs: START, toMs: START + 5 * DAY + 7 * HOUR + 13 * MIN };
 
-describe('distinct cache: exact through build, use, late events and rebuilds', () => {
+/**
+ * Each mode on its own database: member sets held in this process (the default), every entry read in the
+ * engine (no budget), and a budget that holds some sets and not others (reads then fall back).
+ */
+const MODES = [
+  { mode: 'member sets in this process', maxMemberBytes: undefined, reads: 'members' },
+  { mode: 'entries read in the engine', maxMemberBytes: 0, reads: 'engine' },
+  // The conversations' set (~130 KB) never fits; the smaller ones do: a read needs all, so it falls back.
+  { mode: 'a budget too small for every set', maxMemberBytes: 40_000, reads: 'engine' },
+] as const;
+
+describe.each(MODES)('distinct cache ($mode): exact through build, use, late events and rebuilds', ({ maxMemberBytes, reads }) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let service: QueryService;
   let clock = Date.UTC(2025, 9, 26);
   let events: AnalyticsEvent[];
   let org: string;
   let writes = 0;
+  /** The load statements the service sent (a recording wrapper around the real client). */
+  const statements: string[] = [];
+  const lastLoad = (): string => statements.filter((q) => q.includes('rollup_1m')).at(-1) ?? '';
 
   async function write(list: readonly AnalyticsEvent[]): Promise<void> {
     const windows = new TumblingWindows({ now: () => RANGE.toMs });
@@ -66,8 +81,18 @@ describe('distinct cache: exact through build, use, late events and rebuilds', (
     db = await createTestDatabase('dcache');
     await migrate(db.client, db.database);
     await write(events);
-    const cache = createDistinctCache({ client: db.client, database: db.database, now: () => clock, rebuildAfterMs: 60_000 });
-    service = createQueryService({ client: db.client, database: db.database, distinctCache: cache });
+    const recording = new Proxy(db.client, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+        return (params: { query: string }) => {
+          statements.push(params.query);
+          return target.query(params as Parameters<typeof target.query>[0]);
+        };
+      },
+    });
+    const cache = createDistinctCache({ client: recording, database: db.database, now: () => clock, rebuildAfterMs: 60_000, maxMemberBytes });
+    service = createQueryService({ client: recording, database: db.database, distinctCache: cache });
   });
   afterAll(async () => {
     await db?.drop();
@@ -80,6 +105,10 @@ describe('distinct cache: exact through build, use, late events and rebuilds', (
     expect(await entries('customers')).toBe(1);
     expect(await read()).toEqual(truth().overview);
     expect(await entries('conversations')).toBe(1);
+    // Which way the entries were read: their members here (the engine returns the other days' state),
+    // or the entries themselves in the engine.
+    if (reads === 'members') expect([lastLoad().includes('distinct_cache'), lastLoad().includes('base64Encode')]).toEqual([false, true]);
+    else expect([lastLoad().includes('distinct_cache'), lastLoad().includes('base64Encode')]).toEqual([true, false]);
     const ws = events[0]!.workspace_id;
     expect(await read(ws)).toEqual(truth(ws).overview);
     expect(await all()).toEqual(truth());
@@ -132,7 +161,7 @@ describe('distinct cache: exact through build, use, late events and rebuilds', (
         `uniqExactState(concat('forged-', toString(number))) FROM numbers(7)`,
       query_params: { org, ws, f: days.fromMs / 1000, t: days.toMs / 1000, n: covered },
     });
-    const fresh = createQueryService({ client: db.client, database: db.database });
+    const fresh = createQueryService({ client: db.client, database: db.database, distinctCache: createDistinctCache({ client: db.client, database: db.database, maxMemberBytes }) });
     const got = await fresh.sections({ orgId: org, workspaceId: ws, ...RANGE }, ['overview']);
     const edge = groundTruth(events, { org_id: org, workspace_id: ws, fromMs: days.toMs, toMs: RANGE.toMs }).overview.totalConversations;
     expect(edge).toBeGreaterThan(0);
@@ -140,5 +169,31 @@ describe('distinct cache: exact through build, use, late events and rebuilds', (
     expect(await createQueryService({ client: db.client, database: db.database, distinctCache: false }).sections({ orgId: org, workspaceId: ws, ...RANGE }, ['overview'])).toEqual({
       overview: truth(ws).overview,
     });
+  });
+});
+
+describe("member sets (id-set.ts) count what the engine's uniqExact counts", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase('idset');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('size and the union with another state equal uniqExact over the same ids', async () => {
+    const rs = await db.client.query({
+      query:
+        `SELECT base64Encode(toString(uniqExactStateIf(id, n < 150000))) AS a, base64Encode(toString(uniqExactStateIf(id, n >= 140000))) AS b, ` +
+        `uniqExactIf(id, n < 150000) AS ua, uniqExact(id) AS uab ` +
+        // ids of B repeat (n mod 20,000): a state holds each once.
+        `FROM (SELECT number AS n, concat('conv-', toString(if(number >= 140000, 140000 + number % 20000, number))) AS id FROM numbers(200000))`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ a: string; b: string; ua: number | string; uab: number | string }>();
+    const a = IdHashSet.fromState(Buffer.from(row!.a, 'base64'));
+    expect([Number(row!.ua), Number(row!.uab)]).toEqual([150_000, 160_000]);
+    expect(a.size).toBe(150_000);
+    expect(a.size + a.countMissing(Buffer.from(row!.b, 'base64'))).toBe(160_000);
   });
 });

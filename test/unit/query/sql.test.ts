@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { joinPlans, planRead } from '../../../src/query/plan.js';
-import { staleMeasures } from '../../../src/query/distinct-cache.js';
+import { staleMeasures, withMembers } from '../../../src/query/distinct-cache.js';
+import { IdHashSet } from '../../../src/query/id-set.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows } from '../../../src/query/sql.js';
 
 const iso = (s: string) => Date.parse(s);
@@ -103,6 +104,27 @@ describe('buildLoadQuery with cached days', () => {
     expect(q.query_params).toMatchObject({ cws: 'w1', ws: 'w1', cm0: 'a', cc0: 7, cm1: 'b', cc1: 0 });
   });
 
+  it('with the members in memory: no entry and no daily id set read, the other pieces\' merged state returned', () => {
+    const distinct = new Map([['conversations', false], ['cohort_conversations', true]]);
+    const q = buildLoadQuery({ ...base, measures: ['conversations', 'messages', 'cohort_conversations'], distinct, cached: { days, entries: new Map([['conversations', 1234]]), inMemory: true } })!;
+    expect(q.query).not.toContain('distinct_cache');
+    const [plain, totals, perDim] = q.query.split(' UNION ALL SELECT measure, ');
+    expect(plain).toContain('count AS cv FROM analytics.rollup_1d');
+    expect(plain).toContain(", '' AS b FROM");
+    expect(totals).toContain('base64Encode(toString(uniqExactMergeState(st))) AS b');
+    expect(totals).not.toContain('rollup_1d');
+    expect(totals).toContain('analytics.rollup_1h');
+    expect(perDim).toContain(", '' AS b FROM");
+    expect(q.query_params).not.toHaveProperty('cc0');
+  });
+
+  it('with the members in memory and nothing outside the cached days: no totals part at all', () => {
+    const whole = planRead(days);
+    const q = buildLoadQuery({ ...base, plan: whole, distinct: new Map([['conversations', false]]), cached: { days, entries: new Map([['conversations', 1]]), inMemory: true } })!;
+    expect(q.query).not.toContain('uniqExact');
+    expect(q.query).toContain('count AS cv FROM analytics.rollup_1d');
+  });
+
   it('refuses cached days that are not the daily range of the plan, or a grouped read', () => {
     const distinct = new Map([['conversations', false]]);
     const entries = new Map<string, number>();
@@ -134,6 +156,35 @@ describe('buildLoadQuery with a recent split', () => {
   });
 });
 
+describe('withMembers', () => {
+  const state = (...words: number[][]) => {
+    const out = new Uint8Array(1 + words.length * 16);
+    out[0] = words.length;
+    words.forEach((w, i) => new DataView(out.buffer).setUint32(1 + i * 16, w[0]!, true));
+    return out;
+  };
+  const members = IdHashSet.fromState(state([1], [2], [3]));
+  const entries = new Map([
+    ['conversations', { count: 40, sum: 0, members }],
+    ['customers', { count: 0, sum: 0, members: IdHashSet.fromState(state()) }],
+  ]);
+
+  it("adds each entry to the rows read outside its days: the entry's count and sum, its members plus the ids it lacks", () => {
+    const rows = [
+      { key: 0, measure: 'conversations', dim: 'x', count: 45, sum: 0, distinct: 0, covered: 40 },
+      { key: 0, measure: 'conversations', count: 5, sum: 2, distinct: 0, covered: 0, ids: state([3], [4], [5]) },
+      { key: 0, measure: 'messages', count: 9, sum: 1, distinct: 0, covered: 0 },
+    ];
+    expect(withMembers(rows, entries, new Map([...entries].map(([m, e]) => [m, e.members])))).toEqual([
+      rows[0],
+      rows[2],
+      { key: 0, measure: 'conversations', count: 45, sum: 2, distinct: 5, covered: 40 },
+      // No rows at all, no entry: a total of zeros, as the engine would answer.
+      { key: 0, measure: 'customers', count: 0, sum: 0, distinct: 0, covered: 0 },
+    ]);
+  });
+});
+
 describe('staleMeasures', () => {
   const row = (measure: string, covered: number, dim?: string) => ({ key: 0, measure, count: 1, sum: 0, distinct: 0, covered, ...(dim === undefined ? {} : { dim }) });
 
@@ -147,6 +198,15 @@ describe('staleMeasures', () => {
 });
 
 describe('readLoadedRows', () => {
+  it('decodes the merged state of a total row read with the members in memory (base64), and no empty one', () => {
+    const [total, dim] = readLoadedRows([
+      { measure: 'conversations', dim: '', is_total: 1, c: 2, s: 0, d: 0, v: 0, b: Buffer.from([1, 9, 8]).toString('base64') },
+      { measure: 'conversations', dim: 'x', is_total: 0, c: 2, s: 0, d: 0, v: 0, b: '' },
+    ]);
+    expect([...total!.ids!]).toEqual([1, 9, 8]);
+    expect(dim).not.toHaveProperty('ids');
+  });
+
   it('reads total rows (grouping = 1) without dim, 64-bit numbers as numbers or strings', () => {
     expect(
       readLoadedRows([
