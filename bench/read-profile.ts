@@ -10,7 +10,7 @@ import { distinctReads, measuresOf, type Spec } from '../src/metrics/formula.js'
 import { METRICS, TRENDS, measuresFor, type MetricSection } from '../src/metrics/mapping.js';
 import { planTotals } from '../src/query/plan.js';
 import { resolveTimeSelection } from '../src/query/range.js';
-import type { QueryService } from '../src/query/service.js';
+import { createQueryService, type QueryService } from '../src/query/service.js';
 import { buildLoadQuery, type SqlQuery } from '../src/query/sql.js';
 import { trendsRange } from '../src/query/trends.js';
 import type { TimeRange } from '../src/query/zone.js';
@@ -41,7 +41,12 @@ export interface ProfileResult {
   /** The service call as the route makes it (overview: with its trends). */
   service: Summary;
   serviceCpu: Summary;
-  /** The section's load statement. */
+  /**
+   * The statement the service sends once its caches are warm (captured from a recording client): with
+   * the distinct cache and its member sets, and the trends folded in for the overview.
+   */
+  sent: SqlStats;
+  /** The section's load statement without the distinct cache (what the variants below vary). */
   load: SqlStats;
   /** The same statement with the exact distinct merge left out. */
   noDistinct: SqlStats;
@@ -111,6 +116,32 @@ export function loadSql(database: string, orgId: string, spec: Spec, range: Time
   return sql;
 }
 
+/**
+ * The last statement a service of its own sends for the case, on its second call (the first builds or
+ * loads what its caches hold): exactly what a warm API process runs per request.
+ */
+async function sentStatement(client: ClickHouseClient, database: string, c: ProfileCase, orgId: string, range: TimeRange, nowMs: number): Promise<SqlQuery> {
+  const sent: SqlQuery[] = [];
+  const recording = new Proxy(client, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+      return (params: Parameters<ClickHouseClient['query']>[0]) => {
+        sent.push({ query: params.query, query_params: (params.query_params ?? {}) as SqlQuery['query_params'] });
+        return target.query(params);
+      };
+    },
+  });
+  const probe = createQueryService({ client: recording, database });
+  for (let i = 0; i < 2; i++) {
+    if (c.section === 'overview') await probe.overview({ orgId, ...range }, nowMs);
+    else await probe.sections({ orgId, ...range }, [c.section]);
+  }
+  const last = sent.at(-1);
+  if (last === undefined) throw new Error(`no statement sent for ${c.label}`);
+  return last;
+}
+
 /** The floor: `SELECT 1` through the same client. */
 export async function floor(client: ClickHouseClient, n: number): Promise<SqlStats> {
   return repeat(client, { query: 'SELECT 1 AS one', query_params: {} }, n);
@@ -153,7 +184,8 @@ export async function profileCase(
     }
   };
   const sql = loadSql(database, orgId, METRICS[c.section], range);
-  const statements: Array<[keyof Pick<ProfileResult, 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'planOnly' | 'trends'>, SqlQuery]> = [
+  const statements: Array<[keyof Pick<ProfileResult, 'sent' | 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'planOnly' | 'trends'>, SqlQuery]> = [
+    ['sent', await sentStatement(client, database, c, orgId, range, nowMs)],
     ['load', sql],
     ['noDistinct', withoutDistinct(sql)],
     ['scanOnly', scanOnly(sql)],
@@ -195,6 +227,7 @@ export async function profileCase(
     measures: measures.length,
     service: summarize(service),
     serviceCpu: summarize(serviceCpu),
+    sent: stats('sent'),
     load: stats('load'),
     noDistinct: stats('noDistinct'),
     scanOnly: stats('scanOnly'),

@@ -2,7 +2,9 @@
  * Small helpers of the read benchmark (bench/read.ts): percentiles, the machine, table printing.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 export interface Summary {
   n: number;
@@ -80,3 +82,36 @@ export const freeG = (): string => run('free', ['-g']);
 export const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;
 
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** CPU ticks of the whole machine (/proc/stat): the share stolen by the hypervisor between two readings. */
+export interface CpuTicks {
+  steal: number;
+  total: number;
+}
+
+export function cpuTicks(): CpuTicks {
+  if (!existsSync('/proc/stat')) return { steal: Number.NaN, total: Number.NaN };
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
+}
+
+/** Percent of CPU time stolen between two readings (NaN where /proc/stat is not there). */
+export function stealPercent(before: CpuTicks, after: CpuTicks): number {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round(((after.steal - before.steal) / total) * 1000) / 10 : Number.NaN;
+}
+
+/** Garbage-collection pauses of this process (the server's), collected while `start` ... `stop` runs. */
+export function gcPauses(): { stop: () => { count: number; totalMs: number; maxMs: number } } {
+  const pauses: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push(e.duration);
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      obs.disconnect();
+      return { count: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: pauses.length > 0 ? Math.max(...pauses) : 0 };
+    },
+  };
+}

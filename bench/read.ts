@@ -13,13 +13,16 @@
  *    before OPTIMIZE, with P requests per endpoint.
  * 2. The real API (buildApi over createQueryService) listens on 127.0.0.1, its clock fixed at the end
  *    of the data; a token for the measured tenant is minted.
- * 3. Per endpoint: 10 warm-up requests, then R sequential requests (keep-alive); p50 / p99 / max.
+ * 3. Per endpoint, from a client process of its own (read-client.mjs): 10 warm-up requests, then R
+ *    sequential requests (keep-alive); p50 / p99 / max.
  * 4. Where the time goes for the range endpoints: service call, SQL round trip, the engine's own time
  *    (K repetitions each; --profile 0 skips it).
  * The last line printed is one JSON object.
  */
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildApi, ANALYTICS_PREFIX, type ApiApp } from '../src/api/app.js';
 import { mintToken } from '../src/api/token.js';
 import { openClickHouse, type ClickHouseClient } from '../src/clickhouse/client.js';
@@ -29,7 +32,7 @@ import { createQueryService } from '../src/query/service.js';
 import { localDateOf } from '../src/query/zone.js';
 import { buildRollups, DAY_MS, dropDatabase, findBuilt, writeMarker, type BuildRecord, type DataSpec } from './read-build.js';
 import { floor, profileCase, type ProfileCase, type ProfileResult, type SqlStats } from './read-profile.js';
-import { fmtInt, freeG, load1, machine, ms, round2, summarize, table, type Summary } from './read-stats.js';
+import { cpuTicks, fmtInt, freeG, gcPauses, load1, machine, ms, round2, stealPercent, summarize, table, type Summary } from './read-stats.js';
 
 const USAGE = 'usage: npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K] [--data DIR]';
 const DATABASE = 'bench_read';
@@ -125,6 +128,10 @@ interface Measured {
   cpuMsPerRequest: number;
   loadBefore: number;
   loadAfter: number;
+  /** Share of the machine's CPU time the hypervisor stole during the pass (/proc/stat). */
+  stealPct: number;
+  /** The server process's garbage-collection pauses during the pass. */
+  gc: { count: number; totalMs: number; maxMs: number };
 }
 
 const log = (line = ''): void => console.log(line);
@@ -151,22 +158,45 @@ class Http {
     return { ms: elapsed, bytes: Buffer.byteLength(body), body };
   }
 
+  /**
+   * Warm-up and n sequential requests from a client process of its own (read-client.mjs); CPU per
+   * request is this process's, i.e. the server's and the engine's.
+   */
   async measure(ep: Endpoint, warmup: number, n: number): Promise<Measured> {
     const url = this.url(ep);
-    const firstMs = warmup > 0 ? (await this.once(url)).ms : Number.NaN;
-    for (let i = 1; i < warmup; i++) await this.once(url);
     const loadBefore = load1();
     const cpu = process.cpuUsage();
-    const lat: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const r = await this.once(url);
-      lat.push(r.ms);
-      bytes = r.bytes;
-    }
+    const ticks = cpuTicks();
+    const gc = gcPauses();
+    const out = await runClient({ url, token: this.token, warmup, n });
+    const pauses = gc.stop();
+    const stealPct = stealPercent(ticks, cpuTicks());
     const used = process.cpuUsage(cpu);
-    return { ep, s: summarize(lat), firstMs, bytes, cpuMsPerRequest: (used.user + used.system) / 1000 / n, loadBefore, loadAfter: load1() };
+    const { bytes } = await this.once(url);
+    return {
+      ep, s: summarize(out.latencies), firstMs: out.firstMs ?? Number.NaN, bytes, cpuMsPerRequest: (used.user + used.system) / 1000 / (n + warmup),
+      loadBefore, loadAfter: load1(), stealPct, gc: pauses,
+    };
   }
+}
+
+const CLIENT = fileURLToPath(new URL('./read-client.mjs', import.meta.url));
+
+/** Runs one job of read-client.mjs; its answer, or an error with its stderr. */
+function runClient(job: { url: string; token: string; warmup: number; n: number }): Promise<{ firstMs: number | null; latencies: number[] }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLIENT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`read client exited with ${code}: ${err.trim()}`));
+      else resolvePromise(JSON.parse(out) as { firstMs: number | null; latencies: number[] });
+    });
+    child.stdin.end(JSON.stringify(job));
+  });
 }
 
 async function measureAll(http: Http, warmup: number, n: number, title: string): Promise<Measured[]> {
@@ -175,14 +205,14 @@ async function measureAll(http: Http, warmup: number, n: number, title: string):
   for (const ep of endpoints()) {
     const m = await http.measure(ep, warmup, n);
     out.push(m);
-    log(`  ${ep.key.padEnd(15)} first ${ms(m.firstMs).padStart(6)} ms  p50 ${ms(m.s.p50).padStart(6)} ms  p99 ${ms(m.s.p99).padStart(6)} ms  (load ${m.loadBefore} -> ${m.loadAfter})`);
+    log(`  ${ep.key.padEnd(15)} first ${ms(m.firstMs).padStart(6)} ms  p50 ${ms(m.s.p50).padStart(6)} ms  p99 ${ms(m.s.p99).padStart(6)} ms  (load ${m.loadBefore} -> ${m.loadAfter}, steal ${m.stealPct} %, GC ${m.gc.count} / max ${ms(m.gc.maxMs)} ms)`);
   }
   return out;
 }
 
 function latencyTable(rows: Measured[], withTarget: boolean): string {
   return table(
-    ['endpoint', 'request', 'first ms', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'CPU ms/req', 'bytes', 'load1', ...(withTarget ? ['p99 < 50 ms'] : [])],
+    ['endpoint', 'request', 'first ms', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'CPU ms/req', 'bytes', 'load1', 'steal %', 'GC n / max ms', ...(withTarget ? ['p99 < 50 ms'] : [])],
     rows.map((m) => [
       m.ep.key,
       `${m.ep.path}?${new URLSearchParams(m.ep.params)}`,
@@ -194,6 +224,8 @@ function latencyTable(rows: Measured[], withTarget: boolean): string {
       ms(m.cpuMsPerRequest),
       fmtInt(m.bytes),
       `${m.loadBefore}-${m.loadAfter}`,
+      String(m.stealPct),
+      `${m.gc.count} / ${ms(m.gc.maxMs)}`,
       ...(withTarget ? [m.ep.target ? (m.s.p99 < TARGET_P99_MS ? 'met' : 'NOT met') : ''] : []),
     ]),
   );
@@ -264,7 +296,8 @@ function sqlLine(name: string, s: SqlStats): string[] {
 
 function printProfile(results: ProfileResult[], floor: SqlStats): void {
   log('\nwhere the time goes: the request over HTTP, the service call as the route makes it (in process), its SQL');
-  log("through the client (wall) and ClickHouse's own elapsed (engine); variants: without uniqExactMerge, only");
+  log("through the client (wall) and ClickHouse's own elapsed (engine): the statement a warm service sends, and the");
+  log('load statement without the distinct cache with its variants: without uniqExactMerge, only');
   log('reading the rows, on one thread, planning only. Interleaved: each round runs every line once, so load drift');
   log('hits all alike.');
   log('CPU = CPU time of this process (it hosts the engine) during the call: what the work costs, whatever the load.');
@@ -272,7 +305,8 @@ function printProfile(results: ProfileResult[], floor: SqlStats): void {
   for (const r of results) {
     if (r.http !== undefined) rows.push([`${r.label}: over HTTP`, ms(r.http.p50), ms(r.http.p99), '', '', ms(r.httpCpu?.p50 ?? Number.NaN), '', '', '']);
     rows.push([`  service call (${r.measures} measures)`, ms(r.service.p50), ms(r.service.p99), '', '', ms(r.serviceCpu.p50), '', '', '']);
-    rows.push(sqlLine('  load statement', r.load));
+    rows.push(sqlLine('  statement the service sends', r.sent));
+    rows.push(sqlLine('  load statement without the cache', r.load));
     rows.push(sqlLine('  same, no distinct merge', r.noDistinct));
     rows.push(sqlLine('  only reading the rows', r.scanOnly));
     rows.push(sqlLine('  load statement, max_threads = 1', r.oneThread));
@@ -396,7 +430,7 @@ async function main(): Promise<void> {
     events: args.events,
     requests: args.requests,
     seed: args.seed,
-    endpoints: Object.fromEntries(after.map((x) => [x.ep.key, { first_ms: round2(x.firstMs), p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99), max_ms: round2(x.s.max) }])),
+    endpoints: Object.fromEntries(after.map((x) => [x.ep.key, { first_ms: round2(x.firstMs), p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99), max_ms: round2(x.s.max), steal_pct: x.stealPct, gc_max_ms: round2(x.gc.maxMs) }])),
     ...(before !== undefined
       ? { before_optimize: Object.fromEntries(before.map((x) => [x.ep.key, { p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99) }])) }
       : {}),
