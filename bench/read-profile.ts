@@ -14,6 +14,7 @@ import { createQueryService, type QueryService } from '../src/query/service.js';
 import { buildLoadQuery, type SqlQuery } from '../src/query/sql.js';
 import { trendsRange } from '../src/query/trends.js';
 import type { TimeRange } from '../src/query/zone.js';
+import { recordingClickHouse } from '../test/support/recording-clickhouse.js';
 import { summarize, type Summary } from './read-stats.js';
 
 export interface ProfileCase {
@@ -121,17 +122,7 @@ export function loadSql(database: string, orgId: string, spec: Spec, range: Time
  * loads what its caches hold): exactly what a warm API process runs per request.
  */
 async function sentStatement(client: ClickHouseClient, database: string, c: ProfileCase, orgId: string, range: TimeRange, nowMs: number): Promise<SqlQuery> {
-  const sent: SqlQuery[] = [];
-  const recording = new Proxy(client, {
-    get(target, prop) {
-      const v: unknown = Reflect.get(target, prop, target);
-      if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
-      return (params: Parameters<ClickHouseClient['query']>[0]) => {
-        sent.push({ query: params.query, query_params: (params.query_params ?? {}) as SqlQuery['query_params'] });
-        return target.query(params);
-      };
-    },
-  });
+  const { client: recording, sent } = recordingClickHouse(client);
   const probe = createQueryService({ client: recording, database });
   for (let i = 0; i < 2; i++) {
     if (c.section === 'overview') await probe.overview({ orgId, ...range }, nowMs);
@@ -139,7 +130,7 @@ async function sentStatement(client: ClickHouseClient, database: string, c: Prof
   }
   const last = sent.at(-1);
   if (last === undefined) throw new Error(`no statement sent for ${c.label}`);
-  return last;
+  return { query: last.query, query_params: last.query_params as SqlQuery['query_params'] };
 }
 
 /** The floor: `SELECT 1` through the same client. */

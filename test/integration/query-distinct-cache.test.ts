@@ -8,6 +8,7 @@ import { createQueryService, type QueryService } from '../../src/query/service.j
 import { writeRollups } from '../../src/sink/rollup-writer.js';
 import { TumblingWindows } from '../../src/window/tumbling.js';
 import { generateEvents } from '../support/generator.js';
+import { recordingClickHouse, type SentStatement } from '../support/recording-clickhouse.js';
 import { groundTruth } from '../support/ground-truth.js';
 import { sampleEvent } from '../support/sample-events.js';
 import { createTestDatabase } from '../support/services.js';
@@ -42,9 +43,9 @@ describe.each(MODES)('distinct cache ($mode): exact through build, use, late eve
   let events: AnalyticsEvent[];
   let org: string;
   let writes = 0;
-  /** The load statements the service sent (a recording wrapper around the real client). */
-  const statements: string[] = [];
-  const lastLoad = (): string => statements.filter((q) => q.includes('rollup_1m')).at(-1) ?? '';
+  /** The statements the service sent (a recording wrapper around the real client). */
+  let statements: SentStatement[] = [];
+  const lastLoad = (): string => statements.filter((s) => s.query.includes('rollup_1m')).at(-1)?.query ?? '';
 
   async function write(list: readonly AnalyticsEvent[]): Promise<void> {
     const windows = new TumblingWindows({ now: () => RANGE.toMs });
@@ -81,16 +82,8 @@ describe.each(MODES)('distinct cache ($mode): exact through build, use, late eve
     db = await createTestDatabase('dcache');
     await migrate(db.client, db.database);
     await write(events);
-    const recording = new Proxy(db.client, {
-      get(target, prop) {
-        const v: unknown = Reflect.get(target, prop, target);
-        if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
-        return (params: { query: string }) => {
-          statements.push(params.query);
-          return target.query(params as Parameters<typeof target.query>[0]);
-        };
-      },
-    });
+    const { client: recording, sent } = recordingClickHouse(db.client);
+    statements = sent;
     const cache = createDistinctCache({ client: recording, database: db.database, now: () => clock, rebuildAfterMs: 60_000, maxMemberBytes });
     service = createQueryService({ client: recording, database: db.database, distinctCache: cache });
   });
