@@ -20,7 +20,7 @@
 import type { ClickHouseClient } from '../clickhouse/client.js';
 import { toSinkError } from '../sink/rollup-writer.js';
 import { IdHashSet } from './id-set.js';
-import type { CachedDays, KeyedAggregate } from './sql.js';
+import { at, seconds, type CachedDays, type KeyedAggregate } from './sql.js';
 import { DAY_MS, type TimeRange } from './zone.js';
 
 export interface DistinctCacheOptions {
@@ -52,6 +52,9 @@ export interface CacheEntry {
   readonly sum: number;
   readonly members: IdHashSet | undefined;
 }
+
+/** An entry whose members this process holds. */
+export type HeldEntry = CacheEntry & { readonly members: IdHashSet };
 
 export interface DistinctCache {
   /**
@@ -91,10 +94,10 @@ export async function readThroughCache(
 ): Promise<KeyedAggregate[]> {
   const read = async (entries: ReadonlyMap<string, CacheEntry>): Promise<KeyedAggregate[]> => {
     const counts = new Map([...entries].map(([m, e]) => [m, e.count]));
-    const held = new Map<string, IdHashSet>();
-    for (const [m, e] of entries) if (e.members !== undefined) held.set(m, e.members);
+    const held = new Map<string, HeldEntry>();
+    for (const [m, e] of entries) if (e.members !== undefined) held.set(m, { ...e, members: e.members });
     if (held.size < measures.length) return run({ days, entries: counts });
-    return withMembers(await run({ days, entries: counts, inMemory: true }), entries, held);
+    return withMembers(await run({ days, entries: counts, inMemory: true }), held);
   };
   const entries = await cache.entries(scope, measures, days);
   if (entries === undefined) return run();
@@ -113,14 +116,10 @@ export async function readThroughCache(
  * statement read outside the entry's days, the distinct count the entry's members plus the ids the
  * entry lacks. `covered` is the entry's count, as the engine would have read it from the entry.
  */
-export function withMembers(
-  rows: readonly KeyedAggregate[],
-  entries: ReadonlyMap<string, CacheEntry>,
-  held: ReadonlyMap<string, IdHashSet>,
-): KeyedAggregate[] {
+export function withMembers(rows: readonly KeyedAggregate[], held: ReadonlyMap<string, HeldEntry>): KeyedAggregate[] {
   const out = rows.filter((r) => r.dim !== undefined || !held.has(r.measure));
-  for (const [measure, members] of held) {
-    const e = entries.get(measure)!;
+  for (const [measure, e] of held) {
+    const { members } = e;
     const r = rows.find((x) => x.dim === undefined && x.measure === measure);
     out.push({
       key: r?.key ?? 0,
@@ -134,12 +133,9 @@ export function withMembers(
   return out;
 }
 
-interface Known {
-  count: number;
-  sum: number;
-  members: IdHashSet | undefined;
+interface Known extends CacheEntry {
   /** When this process built it (0: found in the table, age unknown). */
-  builtAt: number;
+  readonly builtAt: number;
 }
 
 /** An entry as the table holds it; `b`: the state, base64. */
@@ -151,8 +147,6 @@ interface EntryRow {
 }
 
 const EMPTY_STATE = Uint8Array.of(0);
-
-const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 export function createDistinctCache(options: DistinctCacheOptions): DistinctCache {
   const { client, database: db } = options;
@@ -192,13 +186,13 @@ export function createDistinctCache(options: DistinctCacheOptions): DistinctCach
   });
   const entryWhere =
     `org_id = {org:String} AND workspace_id = {cws:String} AND measure IN {ms:Array(String)} ` +
-    `AND from_day = toDateTime({from:UInt32}, 'UTC') AND to_day = toDateTime({to:UInt32}, 'UTC')`;
+    `AND from_day = ${at('from')} AND to_day = ${at('to')}`;
 
   /**
    * The newest entry per measure in the table (the largest count is the newest: counts only grow),
    * with its members when the budget can hold them at all.
    */
-  async function lookup(s: CacheScope, measures: readonly string[], days: TimeRange, at: number): Promise<Map<string, Known>> {
+  async function lookup(s: CacheScope, measures: readonly string[], days: TimeRange, builtAt: number): Promise<Map<string, Known>> {
     const state = maxMemberBytes > 0 ? ', base64Encode(toString(ids)) AS b' : '';
     let rows: EntryRow[];
     try {
@@ -214,7 +208,7 @@ export function createDistinctCache(options: DistinctCacheOptions): DistinctCach
     return new Map(
       rows.map((r) => [
         String(r.measure),
-        { count: Number(r.count), sum: Number(r.sum), members: r.b === undefined ? undefined : IdHashSet.fromState(Buffer.from(r.b, 'base64')), builtAt: at },
+        { count: Number(r.count), sum: Number(r.sum), members: r.b === undefined ? undefined : IdHashSet.fromState(Buffer.from(r.b, 'base64')), builtAt },
       ]),
     );
   }
@@ -226,22 +220,22 @@ export function createDistinctCache(options: DistinctCacheOptions): DistinctCach
       await client.command({
         query:
           `INSERT INTO ${db}.distinct_cache (org_id, workspace_id, measure, from_day, to_day, count, sum, ids) ` +
-          `SELECT {org:String}, {cws:String}, measure, toDateTime({from:UInt32}, 'UTC'), toDateTime({to:UInt32}, 'UTC'), ` +
+          `SELECT {org:String}, {cws:String}, measure, ${at('from')}, ${at('to')}, ` +
           `sum(count), sum(sum), uniqExactMergeState(ids) FROM ${db}.rollup_1d ` +
           `WHERE org_id = {org:String}${ws} AND measure IN {ms:Array(String)} ` +
-          `AND bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC') GROUP BY measure`,
+          `AND bucket >= ${at('from')} AND bucket < ${at('to')} GROUP BY measure`,
         query_params: params,
       });
     } catch (err) {
       throw toSinkError('distinct cache build', err);
     }
-    const at = clock();
-    const built = await lookup(s, measures, days, at);
-    for (const m of measures) remember(keyOf(s, m, days), built.get(m) ?? nothing(at));
+    const builtAt = clock();
+    const built = await lookup(s, measures, days, builtAt);
+    for (const m of measures) remember(keyOf(s, m, days), built.get(m) ?? nothing(builtAt));
   }
 
   /** A measure without rows on those days gets no entry: 0, and no members, is what a read then expects. */
-  const nothing = (at: number): Known => ({ count: 0, sum: 0, members: maxMemberBytes > 0 ? IdHashSet.fromState(EMPTY_STATE) : undefined, builtAt: at });
+  const nothing = (builtAt: number): Known => ({ count: 0, sum: 0, members: maxMemberBytes > 0 ? IdHashSet.fromState(EMPTY_STATE) : undefined, builtAt });
 
   return {
     async entries(s, measures, days) {

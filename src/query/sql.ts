@@ -77,8 +77,10 @@ export function checkDatabaseName(database: string): string {
   return database;
 }
 
-const seconds = (ms: number): number => Math.floor(ms / 1000);
-const at = (param: string): string => `toDateTime({${param}:UInt32}, 'UTC')`;
+/** Epoch seconds of an instant: how every instant travels as a query parameter (`UInt32`). */
+export const seconds = (ms: number): number => Math.floor(ms / 1000);
+/** The SQL of a `UInt32` seconds parameter as a UTC DateTime. */
+export const at = (param: string): string => `toDateTime({${param}:UInt32}, 'UTC')`;
 /** Parameter prefix per table (names must be plain identifiers). */
 const PREFIX: Record<GrainTable, string> = { rollup_1d: 'd', rollup_1h: 'h', rollup_15m: 'q', rollup_1m: 'm' };
 const GRAIN_MS = Object.fromEntries(GRAINS.map((g) => [g.table, g.ms])) as Record<GrainTable, number>;

@@ -175,7 +175,7 @@ describe('withMembers', () => {
       { key: 0, measure: 'conversations', count: 5, sum: 2, distinct: 0, covered: 0, ids: state([3], [4], [5]) },
       { key: 0, measure: 'messages', count: 9, sum: 1, distinct: 0, covered: 0 },
     ];
-    expect(withMembers(rows, entries, new Map([...entries].map(([m, e]) => [m, e.members])))).toEqual([
+    expect(withMembers(rows, entries)).toEqual([
       rows[0],
       rows[2],
       { key: 0, measure: 'conversations', count: 45, sum: 2, distinct: 5, covered: 40 },
