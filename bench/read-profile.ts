@@ -11,6 +11,7 @@ import { METRICS, TRENDS, measuresFor, type MetricSection } from '../src/metrics
 import { planTotals } from '../src/query/plan.js';
 import { resolveTimeSelection } from '../src/query/range.js';
 import { createQueryService, type QueryService } from '../src/query/service.js';
+import type { RollupChanges } from '../src/sink/changes.js';
 import { buildLoadQuery, type SqlQuery } from '../src/query/sql.js';
 import { trendsRange } from '../src/query/trends.js';
 import type { TimeRange } from '../src/query/zone.js';
@@ -121,9 +122,9 @@ export function loadSql(database: string, orgId: string, spec: Spec, range: Time
  * The last statement a service of its own sends for the case, on its second call (the first builds or
  * loads what its caches hold): exactly what a warm API process runs per request.
  */
-async function sentStatement(client: ClickHouseClient, database: string, c: ProfileCase, orgId: string, range: TimeRange, nowMs: number): Promise<SqlQuery> {
+async function sentStatement(client: ClickHouseClient, database: string, c: ProfileCase, orgId: string, range: TimeRange, nowMs: number, changes?: RollupChanges): Promise<SqlQuery> {
   const { client: recording, sent } = recordingClickHouse(client);
-  const probe = createQueryService({ client: recording, database });
+  const probe = createQueryService({ client: recording, database, changes });
   for (let i = 0; i < 2; i++) {
     if (c.section === 'overview') await probe.overview({ orgId, ...range }, nowMs);
     else await probe.sections({ orgId, ...range }, [c.section]);
@@ -163,6 +164,7 @@ export async function profileCase(
   c: ProfileCase,
   n: number,
   http?: () => Promise<unknown>,
+  changes?: RollupChanges,
 ): Promise<ProfileResult> {
   const sel = resolveTimeSelection({ period: c.period, tz: c.tz }, nowMs);
   const range = { fromMs: sel.fromMs, toMs: sel.toMs };
@@ -176,7 +178,7 @@ export async function profileCase(
   };
   const sql = loadSql(database, orgId, METRICS[c.section], range);
   const statements: Array<[keyof Pick<ProfileResult, 'sent' | 'load' | 'noDistinct' | 'scanOnly' | 'oneThread' | 'planOnly' | 'trends'>, SqlQuery]> = [
-    ['sent', await sentStatement(client, database, c, orgId, range, nowMs)],
+    ['sent', await sentStatement(client, database, c, orgId, range, nowMs, changes)],
     ['load', sql],
     ['noDistinct', withoutDistinct(sql)],
     ['scanOnly', scanOnly(sql)],

@@ -4,7 +4,7 @@
  * on the embedded engine. It prints numbers; it is not a test.
  *
  *   npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K]
- *                         [--data DIR]   (default .data/bench-read/chdb)
+ *                         [--data DIR]   (default .data/bench-read/chdb)   [--no-blocks]
  *
  * 1. Data: unless .data/bench-read/ already holds the rollups of the same N and seed (a marker table
  *    says so), the rollups of N events of the measured tenant (and 10 % more for two other tenants) are
@@ -12,7 +12,9 @@
  *    OPTIMIZE ... FINAL (what background merges do over time). A fresh build is measured once more
  *    before OPTIMIZE, with P requests per endpoint.
  * 2. The real API (buildApi over createQueryService) listens on 127.0.0.1, its clock fixed at the end
- *    of the data; a token for the measured tenant is minted.
+ *    of the data; a token for the measured tenant is minted. This process owns the engine, as `rollups
+ *    run` does, so the API keeps settled blocks (docs/query.md); nothing is written while it is measured.
+ *    --no-blocks measures it as with a ClickHouse server (no write feed, every read in the engine).
  * 3. Per endpoint, from a client process of its own (read-client.mjs): 10 warm-up requests, then R
  *    sequential requests (keep-alive); p50 / p99 / max.
  * 4. Where the time goes for the range endpoints: service call, SQL round trip, the engine's own time
@@ -29,12 +31,13 @@ import { openClickHouse, type ClickHouseClient } from '../src/clickhouse/client.
 import { migrate } from '../src/clickhouse/migrations.js';
 import { createLogger } from '../src/ops/logger.js';
 import { createQueryService } from '../src/query/service.js';
+import { createRollupChanges } from '../src/sink/changes.js';
 import { localDateOf } from '../src/query/zone.js';
 import { buildRollups, DAY_MS, dropDatabase, findBuilt, writeMarker, type BuildRecord, type DataSpec } from './read-build.js';
 import { floor, profileCase, type ProfileCase, type ProfileResult, type SqlStats } from './read-profile.js';
 import { cpuTicks, fmtInt, freeG, gcPauses, load1, machine, ms, round2, stealPercent, summarize, table, type Summary } from './read-stats.js';
 
-const USAGE = 'usage: npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K] [--data DIR]';
+const USAGE = 'usage: npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K] [--data DIR] [--no-blocks]';
 const DATABASE = 'bench_read';
 const SECRET = 'bench-read-secret-0123456789abcdef';
 /** The API's clock: the end of the data (a Wednesday morning, UTC). */
@@ -54,10 +57,12 @@ interface Args {
   profile: number;
   /** The embedded engine's directory. */
   data: string;
+  /** Settled blocks in the API (the embedded engine's owner hears every write); false: as with a server. */
+  blocks: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, requests: 200, fresh: false, seed: 1, preRequests: 30, profile: 30, data: '.data/bench-read/chdb' };
+  const a: Args = { events: 10_000_000, requests: 200, fresh: false, seed: 1, preRequests: 30, profile: 30, data: '.data/bench-read/chdb', blocks: true };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} expects a whole number >= ${min}\n${USAGE}`);
@@ -76,6 +81,7 @@ function parseArgs(argv: string[]): Args {
       case '--profile': a.profile = num(flag, value(), 0); break;
       case '--data': a.data = value() ?? ''; if (a.data === '') throw new Error(`--data expects a directory\n${USAGE}`); break;
       case '--fresh': a.fresh = true; break;
+      case '--no-blocks': a.blocks = false; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default: throw new Error(`unknown argument ${k}\n${USAGE}`);
     }
@@ -338,17 +344,19 @@ async function main(): Promise<void> {
 
   let app: ApiApp | undefined;
   let http: Http | undefined;
-  let query = createQueryService({ client, database: DATABASE });
+  // The feed of this process's writes: none while the API is measured (the data is built before).
+  const changes = args.blocks ? createRollupChanges() : undefined;
+  let query = createQueryService({ client, database: DATABASE, changes });
   /** A new API process, as far as caches go: its own query service, nothing held in memory. */
   const startApi = async (): Promise<Http> => {
     await app?.close();
-    query = createQueryService({ client, database: DATABASE });
+    query = createQueryService({ client, database: DATABASE, changes });
     app = buildApi({ query, jwtSecret: SECRET, logger: createLogger('warn'), now: () => NOW });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const token = await mintToken({ secret: SECRET, orgId: TENANT, ttlSeconds: 3600, nowMs: NOW });
     const h = new Http(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, token);
     app.server.on('connection', () => h.connections++);
-    log(`API: ${h.base}${ANALYTICS_PREFIX}, now fixed at ${new Date(NOW).toISOString()}, token for ${TENANT}`);
+    log(`API: ${h.base}${ANALYTICS_PREFIX}, now fixed at ${new Date(NOW).toISOString()}, token for ${TENANT}, settled blocks ${args.blocks ? 'on (this process owns the engine)' : 'off (--no-blocks: as with a ClickHouse server)'}`);
     return h;
   };
 
@@ -413,7 +421,7 @@ async function main(): Promise<void> {
       if (ep === undefined) throw new Error(`no endpoint ${c.key}`);
       const h = http;
       const url = h.url(ep);
-      profiles.push(await profileCase(client, query, DATABASE, TENANT, NOW, c, args.profile, () => h.once(url)));
+      profiles.push(await profileCase(client, query, DATABASE, TENANT, NOW, c, args.profile, () => h.once(url), changes));
     }
     printProfile(profiles, floorStats);
   }
@@ -430,6 +438,7 @@ async function main(): Promise<void> {
     events: args.events,
     requests: args.requests,
     seed: args.seed,
+    settled_blocks: args.blocks,
     endpoints: Object.fromEntries(after.map((x) => [x.ep.key, { first_ms: round2(x.firstMs), p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99), max_ms: round2(x.s.max), steal_pct: x.stealPct, gc_max_ms: round2(x.gc.maxMs) }])),
     ...(before !== undefined
       ? { before_optimize: Object.fromEntries(before.map((x) => [x.ep.key, { p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99) }])) }

@@ -7,6 +7,7 @@ import { openClickHouse, type ClickHouseClient, targetOf } from '../clickhouse/c
 import { DEV_SECRET, type Config } from '../config/schema.js';
 import type { Logger } from '../ops/logger.js';
 import { createQueryService } from '../query/service.js';
+import type { RollupChanges } from '../sink/changes.js';
 import { buildApi, type ApiApp } from './app.js';
 import { ApiStartError } from './errors.js';
 
@@ -25,6 +26,8 @@ export interface StartApiOptions {
   port?: number;
   /** Default 0.0.0.0 (every interface, as a container needs). */
   host?: string;
+  /** Every rollup write of this process, when it owns the engine (src/sink/changes.ts): reads keep settled blocks. */
+  changes?: RollupChanges | undefined;
 }
 
 /** Loud, on purpose: with the built-in secret anyone can mint tokens for any tenant. */
@@ -43,7 +46,7 @@ export function openApiClickHouse(cfg: Config): ClickHouseClient {
 export async function startApi(o: StartApiOptions): Promise<StartedApi> {
   const { cfg, client, logger } = o;
   warnOnDevSecret(cfg, logger);
-  const query = createQueryService({ client, database: cfg.CLICKHOUSE_DATABASE });
+  const query = createQueryService({ client, database: cfg.CLICKHOUSE_DATABASE, changes: o.changes });
   const app = buildApi({
     query,
     jwtSecret: cfg.API_JWT_SECRET,

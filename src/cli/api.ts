@@ -2,6 +2,7 @@ import { MIGRATIONS } from '../clickhouse/migrations.js';
 import { RollupsError } from '../errors.js';
 import { createLogger } from '../ops/logger.js';
 import { onShutdownSignal } from '../ops/shutdown.js';
+import { ownedEngineChanges } from '../sink/changes.js';
 import { SchemaNotReadyError, schemaVersion } from '../worker/rollup-worker.js';
 import type { Command } from './commands.js';
 
@@ -30,7 +31,8 @@ export const apiCommand: Command = {
         if (!(err instanceof RollupsError) || !err.retriable) throw err;
         logger.warn({ code: err.code }, 'ClickHouse does not answer; starting anyway');
       }
-      api = await startApi({ cfg, client, logger });
+      // With the embedded engine this process owns the directory: nothing else writes, the feed stays silent.
+      api = await startApi({ cfg, client, logger, changes: ownedEngineChanges(cfg) });
     } catch (err) {
       await client.close();
       throw err;

@@ -10,6 +10,7 @@ import { createLogger } from '../ops/logger.js';
 import { onShutdownSignal } from '../ops/shutdown.js';
 import { createEventProducer } from '../producer/index.js';
 import { createQueryService } from '../query/service.js';
+import { ownedEngineChanges } from '../sink/changes.js';
 import { stackDown, stackStatus, stackUp } from '../stack/index.js';
 import { startRollupWorker } from '../worker/rollup-worker.js';
 import type { Command } from './commands.js';
@@ -57,8 +58,9 @@ export const demoCommand: Command = {
 
     const { startApi } = await import('../api/server.js');
     const { mintToken } = await import('../api/token.js');
-    const api = await startApi({ cfg, client, logger });
-    const worker = await startRollupWorker(cfg, logger, { client });
+    const changes = ownedEngineChanges(cfg);
+    const api = await startApi({ cfg, client, logger, changes });
+    const worker = await startRollupWorker(cfg, logger, { client, changes });
     out(`4/5 worker and read API running (API on port ${api.port}, metrics on ${cfg.METRICS_PORT}; logs in ${logFile})`);
 
     const producer = createEventProducer({ brokers: cfg.KAFKA_BROKERS, registryUrl: cfg.SCHEMA_REGISTRY_URL, topic: cfg.KAFKA_TOPICS[0] as string });
@@ -83,7 +85,7 @@ export const demoCommand: Command = {
     out('');
     out(`Stop with Ctrl-C: it stops the producer, the worker, the API${stackWasRunning ? '' : ' and the local stack'} it started.`);
 
-    const query = createQueryService({ client, database: cfg.CLICKHOUSE_DATABASE });
+    const query = createQueryService({ client, database: cfg.CLICKHOUSE_DATABASE, changes });
     const timer = setInterval(() => {
       tenantLines(query, DEMO_TENANTS, Date.now()).then(
         (lines) => {

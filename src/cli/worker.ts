@@ -3,6 +3,7 @@ import { describeTarget, openClickHouse, targetOf, type ClickHouseClient } from 
 import { migrate } from '../clickhouse/migrations.js';
 import { createLogger } from '../ops/logger.js';
 import { onShutdownSignal } from '../ops/shutdown.js';
+import { ownedEngineChanges } from '../sink/changes.js';
 import { startRollupWorker } from '../worker/rollup-worker.js';
 import type { Command } from './commands.js';
 
@@ -80,13 +81,15 @@ export const runCommand: Command = {
     const { startApi } = await import('../api/server.js');
     // One client for both: with the embedded engine this process owns the data directory.
     const c = (client = openClickHouse(targetOf(cfg)));
+    // With the embedded engine every write goes through this process's sink, and the API hears of it.
+    const changes = ownedEngineChanges(cfg);
     starting = (async () => {
       let api: Awaited<ReturnType<typeof startApi>> | undefined;
       try {
         await migrate(c, cfg.CLICKHOUSE_DATABASE);
         // The API first: a taken API_PORT fails before the worker joins its consumer group.
-        api = await startApi({ cfg, client: c, logger });
-        const worker = await startRollupWorker(cfg, logger, { client: c, onCrash: () => crashed(1) });
+        api = await startApi({ cfg, client: c, logger, changes });
+        const worker = await startRollupWorker(cfg, logger, { client: c, onCrash: () => crashed(1), changes });
         return { api, worker };
       } catch (err) {
         await api?.close().catch(() => undefined);

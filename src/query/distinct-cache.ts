@@ -83,24 +83,28 @@ export function staleMeasures(rows: readonly KeyedAggregate[], measures: readonl
 /**
  * Runs a read with the cache entries of `measures` over `days`, and checks them: when some cached day
  * changed since its entry was built (a late event), rebuilds and reads again, or, when it was rebuilt
- * a moment ago or changes again meanwhile, reads without the cache.
+ * a moment ago or changes again meanwhile, reads without the cache. `run(cached, states)` runs the
+ * load statement (sql.ts). With `sets`, every distinct total comes back with its members as sets held
+ * here (`members` of the total row, see `withMembers`), or as a state (`ids`) where no entry's members
+ * are held: what settled blocks keep (settled-blocks.ts).
  */
 export async function readThroughCache(
   cache: DistinctCache,
   scope: CacheScope,
   measures: readonly string[],
   days: TimeRange,
-  run: (cached?: CachedDays) => Promise<KeyedAggregate[]>,
+  run: (cached?: CachedDays, states?: boolean) => Promise<KeyedAggregate[]>,
+  sets = false,
 ): Promise<KeyedAggregate[]> {
   const read = async (entries: ReadonlyMap<string, CacheEntry>): Promise<KeyedAggregate[]> => {
-    const counts = new Map([...entries].map(([m, e]) => [m, e.count]));
+    const cached = { days, entries: new Map([...entries].map(([m, e]) => [m, e.count])) };
     const held = new Map<string, HeldEntry>();
     for (const [m, e] of entries) if (e.members !== undefined) held.set(m, { ...e, members: e.members });
-    if (held.size < measures.length) return run({ days, entries: counts });
-    return withMembers(await run({ days, entries: counts, inMemory: true }), held);
+    if (held.size === measures.length) return withMembers(await run(cached, true), held, sets);
+    return sets ? run(undefined, true) : run(cached);
   };
   const entries = await cache.entries(scope, measures, days);
-  if (entries === undefined) return run();
+  if (entries === undefined) return run(undefined, sets);
   const rows = await read(entries);
   const stale = staleMeasures(rows, measures);
   if (stale.length === 0) return rows;
@@ -108,27 +112,28 @@ export async function readThroughCache(
     const again = await read((await cache.entries(scope, measures, days)) ?? new Map());
     if (staleMeasures(again, measures).length === 0) return again;
   }
-  return run();
+  return run(undefined, sets);
 }
 
 /**
- * The total rows of a read with `inMemory`: each cached measure's total is its entry plus what the
- * statement read outside the entry's days, the distinct count the entry's members plus the ids the
- * entry lacks. `covered` is the entry's count, as the engine would have read it from the entry.
+ * The total rows of a read with `states` and cached days: each cached measure's total is its entry
+ * plus what the statement read outside the entry's days, the distinct count the entry's members plus
+ * the ids the entry lacks. `covered` is the entry's count, as the engine would have read it from the
+ * entry. With `sets`, the row also carries its members as disjoint sets: the entry's, and the ids
+ * read outside it that the entry lacks.
  */
-export function withMembers(rows: readonly KeyedAggregate[], held: ReadonlyMap<string, HeldEntry>): KeyedAggregate[] {
+export function withMembers(rows: readonly KeyedAggregate[], held: ReadonlyMap<string, HeldEntry>, sets = false): KeyedAggregate[] {
   const out = rows.filter((r) => r.dim !== undefined || !held.has(r.measure));
   for (const [measure, e] of held) {
     const { members } = e;
     const r = rows.find((x) => x.dim === undefined && x.measure === measure);
-    out.push({
-      key: r?.key ?? 0,
-      measure,
-      count: e.count + (r?.count ?? 0),
-      sum: e.sum + (r?.sum ?? 0),
-      distinct: members.size + (r?.ids === undefined ? 0 : members.countMissing(r.ids)),
-      covered: e.count,
-    });
+    const base = { key: r?.key ?? 0, measure, count: e.count + (r?.count ?? 0), sum: e.sum + (r?.sum ?? 0), covered: e.count };
+    if (!sets) {
+      out.push({ ...base, distinct: members.size + (r?.ids === undefined ? 0 : members.countMissing(r.ids)) });
+      continue;
+    }
+    const layers = r?.ids === undefined ? [members] : [members, IdHashSet.fromState(r.ids, [members])];
+    out.push({ ...base, distinct: layers.reduce((n, l) => n + l.size, 0), members: layers });
   }
   return out;
 }

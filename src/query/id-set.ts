@@ -62,13 +62,32 @@ export class IdHashSet {
     this.mask = slots - 1;
   }
 
-  /** The set of a serialized `uniqExact(String)` state. */
-  static fromState(bytes: Uint8Array): IdHashSet {
+  /**
+   * The set of a serialized `uniqExact(String)` state, less the elements any of `without` holds: a
+   * layer on top of those sets, disjoint from them, so that sizes add up (`countMissingFromAll`).
+   */
+  static fromState(bytes: Uint8Array, without: readonly IdHashSet[] = []): IdHashSet {
     const { size, offset } = header(bytes);
     const set = new IdHashSet(size);
     const w = words(bytes.subarray(offset));
-    for (let i = 0; i < w.length; i += 4) set.add(w[i]!, w[i + 1]!, w[i + 2]!, w[i + 3]!);
+    for (let i = 0; i < w.length; i += 4) {
+      const a = w[i]!, b = w[i + 1]!, c = w[i + 2]!, d = w[i + 3]!;
+      if (!without.some((s) => s.has(a, b, c, d))) set.add(a, b, c, d);
+    }
     return set;
+  }
+
+  /** How many distinct elements of a serialized state none of `sets` holds. */
+  static countMissingFromAll(state: Uint8Array, sets: readonly IdHashSet[]): number {
+    if (sets.length === 1) return sets[0]!.countMissing(state);
+    const { offset } = header(state);
+    const w = words(state.subarray(offset));
+    let missing = 0;
+    for (let i = 0; i < w.length; i += 4) {
+      const a = w[i]!, b = w[i + 1]!, c = w[i + 2]!, d = w[i + 3]!;
+      if (!sets.some((s) => s.has(a, b, c, d))) missing++;
+    }
+    return missing;
   }
 
   /** Distinct elements held. */

@@ -23,12 +23,14 @@ import {
 import { distinctReads, measuresOf, type Spec } from '../metrics/formula.js';
 import { METRICS, METRIC_SECTIONS, type MetricSection } from '../metrics/mapping.js';
 import { AggregateMeasureStore } from '../metrics/store.js';
+import type { RollupChanges } from '../sink/changes.js';
 import { toSinkError } from '../sink/rollup-writer.js';
 import { createDistinctCache, readThroughCache, type DistinctCache } from './distinct-cache.js';
 import { QueryError, shown } from './errors.js';
 import { coarsestGrainFor, dailyRange, planRead, planTotals } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows, type CachedDays, type KeyedAggregate, type LocalGrouping } from './sql.js';
+import { createSettledBlocks, joinSettled, settledCut, settledRows, type SettledBlocks } from './settled-blocks.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
 import { DAY_MS, HOUR_MS, formatDay, offsetSegments, parseDay, resolveZone, startOfLocalDay, type TimeRange } from './zone.js';
 
@@ -109,6 +111,34 @@ export interface QueryServiceOptions {
   database: string;
   /** Pre-merged distinct states of whole days (distinct-cache.ts); `false` reads without. Default: one per service. */
   distinctCache?: DistinctCache | false;
+  /**
+   * Every rollup write of this process, when it owns the engine (the embedded engine): ungrouped reads
+   * then keep their settled part in memory (settled-blocks.ts). Without it every read goes to the engine.
+   */
+  changes?: RollupChanges | undefined;
+  /** The settled blocks themselves (tests, tuning); default: one over `changes`, when given. */
+  settledBlocks?: SettledBlocks | undefined;
+}
+
+/** What a read loads: its measures, how it reads distinct counts, and which are distinct totals. */
+interface ReadShape {
+  readonly measures: readonly string[];
+  readonly distinct: ReadonlyMap<string, boolean>;
+  /** Measures read as a distinct total only. */
+  readonly totals: readonly string[];
+  /** Some measure is read as a distinct count per dim value (channels, cohorts). */
+  readonly perDim: boolean;
+}
+
+function shapeOf(specs: readonly Spec[]): ReadShape {
+  const measureSet = new Set<string>();
+  const distinct = new Map<string, boolean>();
+  for (const spec of specs) {
+    measuresOf(spec, measureSet);
+    distinctReads(spec, distinct);
+  }
+  const measures = [...measureSet].sort();
+  return { measures, distinct, totals: measures.filter((m) => distinct.get(m) === false), perDim: [...distinct.values()].includes(true) };
 }
 
 const EVALUATE: { [S in MetricSection]: (store: MeasureStore) => MetricsAnswer[S] } = {
@@ -146,19 +176,33 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   const database = checkDatabaseName(options.database);
   const cache = options.distinctCache === false ? undefined : (options.distinctCache ?? createDistinctCache({ client, database }));
 
-  /** Loads what `specs` read: their measures, id sets merged only where a spec reads a distinct count. */
+  const blocks = options.settledBlocks ?? (options.changes === undefined ? undefined : createSettledBlocks({ changes: options.changes }));
+
+  /**
+   * Loads what `specs` read: their measures, id sets merged only where a spec reads a distinct count.
+   * An ungrouped read takes its settled part from a block when it can (settled-blocks.ts) and asks
+   * the engine only for the rest.
+   */
   async function load(scope: Scope, specs: readonly Spec[], range: TimeRange, groupBy?: LocalGrouping, recentFromMs?: number): Promise<KeyedAggregate[]> {
     checkScope(scope);
-    const measureSet = new Set<string>();
-    const distinct = new Map<string, boolean>();
-    for (const spec of specs) {
-      measuresOf(spec, measureSet);
-      distinctReads(spec, distinct);
+    const shape = shapeOf(specs);
+    const cut = blocks === undefined || groupBy !== undefined || shape.perDim ? undefined : settledCut(range);
+    if (blocks !== undefined && cut !== undefined && (recentFromMs === undefined || recentFromMs >= cut)) {
+      const settledRange = { fromMs: range.fromMs, toMs: cut };
+      const settled = await blocks.get({ orgId: scope.orgId, workspaceId: scope.workspaceId }, settledRange, JSON.stringify([shape.measures, shape.totals]), async () =>
+        settledRows(await direct(scope, shape, settledRange, undefined, undefined, true), shape.totals),
+      );
+      if (settled !== undefined) return joinSettled(settled, await direct(scope, shape, { fromMs: cut, toMs: range.toMs }, undefined, recentFromMs, true));
     }
-    const measures = [...measureSet].sort();
+    return direct(scope, shape, range, groupBy, recentFromMs);
+  }
+
+  /** One read from the engine; with `sets`, distinct totals come back as states or member sets (readThroughCache). */
+  async function direct(scope: Scope, shape: ReadShape, range: TimeRange, groupBy?: LocalGrouping, recentFromMs?: number, sets = false): Promise<KeyedAggregate[]> {
+    const { measures, distinct, totals } = shape;
     const plan = groupBy === undefined ? planTotals(range, recentFromMs) : planRead(range, coarsestGrainFor(groupBy.segments, groupBy.unitSeconds * 1000));
-    const run = async (cached?: CachedDays): Promise<KeyedAggregate[]> => {
-      const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, distinct, plan, groupBy, cached, recentFromMs });
+    const run = async (cached?: CachedDays, states?: boolean): Promise<KeyedAggregate[]> => {
+      const sql = buildLoadQuery({ database, orgId: scope.orgId, workspaceId: scope.workspaceId, measures, distinct, plan, groupBy, cached, recentFromMs, states });
       if (sql === undefined) return [];
       try {
         const rs = await client.query({ query: sql.query, query_params: sql.query_params, format: 'JSONEachRow' });
@@ -168,9 +212,8 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
       }
     };
     const days = groupBy === undefined ? dailyRange(plan) : undefined;
-    const totals = measures.filter((m) => distinct.get(m) === false);
-    if (cache === undefined || days === undefined || totals.length === 0) return run();
-    return readThroughCache(cache, { orgId: scope.orgId, workspaceId: scope.workspaceId }, totals, days, run);
+    if (cache === undefined || days === undefined || totals.length === 0) return run(undefined, sets);
+    return readThroughCache(cache, { orgId: scope.orgId, workspaceId: scope.workspaceId }, totals, days, run, sets);
   }
 
   /** Loads `measures` for local dates, grouped by local date (key = epoch day). */

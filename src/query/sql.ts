@@ -6,6 +6,7 @@
  * after `checkDatabaseName`. The embedded engine ignores the client's `database`, hence `db.table`.
  */
 import type { MeasureAggregate } from '../metrics/store.js';
+import type { IdHashSet } from './id-set.js';
 import { GRAINS, dailyRange, type GrainTable, type ReadPlan } from './plan.js';
 import type { OffsetSegment, TimeRange } from './zone.js';
 
@@ -37,6 +38,12 @@ export interface LoadRequest {
    * plan may straddle it (`joinPlans`).
    */
   readonly recentFromMs?: number | undefined;
+  /**
+   * Distinct totals come back as merged states (`ids` of the total row, id-set.ts), not counted: the
+   * caller counts them against member sets it holds. With `cached`, the cached days are left out of
+   * the states and no entry is read (the caller holds the entries' members). Totals only.
+   */
+  readonly states?: boolean | undefined;
 }
 
 /** Which pre-merged states to read for the whole days of a plan. */
@@ -45,12 +52,6 @@ export interface CachedDays {
   readonly days: TimeRange;
   /** Measure -> the `count` of its entry (an entry's identity). A measure without data has no entry: 0. */
   readonly entries: ReadonlyMap<string, number>;
-  /**
-   * The entries' member sets are held by the caller (id-set.ts): the statement then reads no entry and
-   * no daily id set at all, and returns, per measure, the merged state of the other pieces' rows
-   * (`ids` of the total row) for the caller to test against its set. Totals without the cached days.
-   */
-  readonly inMemory?: boolean;
 }
 
 export interface SqlQuery {
@@ -66,8 +67,10 @@ export interface SqlQuery {
 export type KeyedAggregate = MeasureAggregate & {
   readonly key: number;
   readonly covered: number;
-  /** With `cached.inMemory`, on a total row: the serialized uniqExact state of the rows outside the cached days. */
+  /** With `states`, on a total row: the serialized uniqExact state of the rows read (outside the cached days). */
   readonly ids?: Uint8Array;
+  /** On a total row, when the caller keeps sets: its distinct elements as disjoint sets held in this process. */
+  readonly members?: readonly IdHashSet[];
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -153,13 +156,14 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
     params.recent = seconds(recent);
   }
 
-  const inMemory = cached?.inMemory === true;
+  const keyed = req.groupBy !== undefined;
+  const states = req.states === true;
+  if (states && keyed) throw new Error('states are read for totals only');
   // Every part of the UNION ALL has the same columns: the states column only in that mode.
-  const noIds = inMemory ? ", '' AS b" : '';
+  const noIds = states ? ", '' AS b" : '';
   const perDim = req.measures.filter((m) => req.distinct.get(m) === true);
   const totalOnly = req.measures.filter((m) => req.distinct.get(m) === false);
   const plain = req.measures.filter((m) => req.distinct.get(m) !== true);
-  const keyed = req.groupBy !== undefined;
   const key = keyed ? `${keyExpression(req.groupBy!, params)} AS k, ` : recent !== undefined ? 'toInt64(0) AS k, ' : '';
   const k = keyed ? 'k, ' : '';
   const splitKey = recent !== undefined ? `toInt64(bucket >= ${at('recent')}) AS k, ` : key;
@@ -172,9 +176,9 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
         `FROM (${union('measure, dim, count AS cnt, sum AS val', 'mp')}) GROUP BY ${splitK}measure, dim`,
     );
   }
-  if (totalOnly.length > 0 && inMemory) {
+  if (totalOnly.length > 0 && states) {
     params.mt = totalOnly;
-    const from = union('measure, count AS cnt, sum AS val, ids AS st', 'mt', 'rollup_1d');
+    const from = union('measure, count AS cnt, sum AS val, ids AS st', 'mt', cached === undefined ? undefined : 'rollup_1d');
     // Nothing outside the cached days: the caller's entries are the whole answer.
     if (from !== '') {
       parts.push(

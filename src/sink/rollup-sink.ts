@@ -4,6 +4,7 @@ import type { WorkerMetrics } from '../ops/metrics.js';
 import type { DeadLetter, DecodedEvent } from '../pipeline/types.js';
 import type { SourceBatch } from '../source/kafka-source.js';
 import { TumblingWindows } from '../window/tumbling.js';
+import type { RollupChanges } from './changes.js';
 import { readIntent, writeIntent, type Intent, type PartitionRef } from './intents.js';
 import { writeRollups } from './rollup-writer.js';
 
@@ -16,6 +17,8 @@ export interface RollupSinkOptions {
   now: () => number;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** Told of every insert once it settles: readers in this process that keep aggregates of the past (changes.ts). */
+  changes?: RollupChanges | undefined;
 }
 
 interface PartitionState {
@@ -116,6 +119,9 @@ export function createRollupSink(o: RollupSinkOptions) {
     } catch (err) {
       o.metrics.sinkErrors.inc();
       throw err;
+    } finally {
+      // Also after a failure: an insert that timed out may still have landed.
+      o.changes?.published(rows);
     }
     end();
     o.logger.debug({ topic: ref.topic, partition: ref.partition, first: String(seg.first), last: String(seg.last), events: seg.events.length, rows: rows.length }, 'flushed');

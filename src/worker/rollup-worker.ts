@@ -6,6 +6,7 @@ import { RollupsError } from '../errors.js';
 import { startHealthServer } from '../ops/health-server.js';
 import type { Logger } from '../ops/logger.js';
 import { createWorkerMetrics } from '../ops/metrics.js';
+import type { RollupChanges } from '../sink/changes.js';
 import { createRollupSink } from '../sink/rollup-sink.js';
 import { toSinkError } from '../sink/rollup-writer.js';
 import { createIngestWorker } from './ingest-worker.js';
@@ -48,7 +49,16 @@ async function checkSchema(client: ClickHouseClient, db: string, latest: number,
 }
 
 /** The composition root of `rollups worker`: Kafka → decode → validate → map → window → ClickHouse. */
-export async function startRollupWorker(cfg: Config, logger: Logger, opts: { metricsPort?: number | false; client?: ClickHouseClient; onCrash?: (error: Error) => void } = {}) {
+export interface RollupWorkerOptions {
+  metricsPort?: number | false;
+  /** The caller's client (closed by the caller); default: one opened from the configuration. */
+  client?: ClickHouseClient;
+  onCrash?: (error: Error) => void;
+  /** Told of every insert (src/sink/changes.ts): the read API of the same process, on the embedded engine. */
+  changes?: RollupChanges;
+}
+
+export async function startRollupWorker(cfg: Config, logger: Logger, opts: RollupWorkerOptions = {}) {
   const client = opts.client ?? openClickHouse(targetOf(cfg));
   const db = cfg.CLICKHOUSE_DATABASE;
   const latest = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -61,7 +71,7 @@ export async function startRollupWorker(cfg: Config, logger: Logger, opts: { met
   const metrics = createWorkerMetrics();
   const sink = createRollupSink({
     client, database: db, groupId: cfg.KAFKA_GROUP_ID, windowMs: cfg.ROLLUPS_WINDOW_MS,
-    allowedLatenessMs: cfg.ROLLUPS_ALLOWED_LATENESS_MS, now: Date.now, logger, metrics,
+    allowedLatenessMs: cfg.ROLLUPS_ALLOWED_LATENESS_MS, now: Date.now, logger, metrics, changes: opts.changes,
   });
   let inGroup = false;
   const worker = createIngestWorker({

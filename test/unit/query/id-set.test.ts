@@ -1,30 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { IdHashSet, IdStateFormatError } from '../../../src/query/id-set.js';
+import { idKey, idKeys, idState } from '../../support/id-states.js';
 
-/** A serialized uniqExact state: LEB128 element count, then 16 bytes per element. */
-function state(keys: readonly Uint8Array[], offset = 0): Uint8Array {
-  const head: number[] = [];
-  let n = keys.length;
-  do {
-    head.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
-    n = Math.floor(n / 0x80);
-  } while (n > 0);
-  const out = new Uint8Array(offset + head.length + keys.length * 16);
-  out.set(head, offset);
-  keys.forEach((k, i) => out.set(k, offset + head.length + i * 16));
-  return out.subarray(offset);
-}
-
-/** A deterministic 16-byte key per integer (two different i give different keys). */
-function key(i: number): Uint8Array {
-  const k = new Uint8Array(16);
-  const v = new DataView(k.buffer);
-  v.setUint32(0, Math.imul(i + 1, 2654435761) >>> 0, true);
-  v.setUint32(4, i, true);
-  v.setUint32(12, 0xabcdef, true);
-  return k;
-}
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => key(from + j));
+const state = idState;
+const key = idKey;
+const keys = idKeys;
 
 describe('IdHashSet', () => {
   it('holds the elements of a state and counts those of another it lacks', () => {
@@ -54,6 +34,19 @@ describe('IdHashSet', () => {
     expect(a.size).toBe(2);
     expect(a.countMissing(state([zero, key(2)]))).toBe(1);
     expect(IdHashSet.fromState(state([key(1)])).countMissing(state([zero]))).toBe(1);
+  });
+
+  it('builds a layer without the elements other sets hold, and counts what none of the layers holds', () => {
+    const base = IdHashSet.fromState(state(keys(0, 1000)));
+    const layer = IdHashSet.fromState(state(keys(900, 1500)), [base]);
+    expect(layer.size).toBe(500);
+    expect(layer.countMissing(state(keys(900, 1000)))).toBe(100);
+    // The union of 0..1500 with 1400..1700: 200 new.
+    expect(IdHashSet.countMissingFromAll(state(keys(1400, 1700)), [base, layer])).toBe(200);
+    expect(IdHashSet.countMissingFromAll(state(keys(0, 10)), [base, layer])).toBe(0);
+    expect(IdHashSet.countMissingFromAll(state(keys(0, 10)), [])).toBe(10);
+    expect(IdHashSet.countMissingFromAll(state(keys(995, 1005)), [base])).toBe(5);
+    expect(IdHashSet.fromState(state(keys(0, 1000)), [base]).size).toBe(0);
   });
 
   it('reads states at any byte offset (a Buffer in a shared pool)', () => {

@@ -106,7 +106,7 @@ describe('buildLoadQuery with cached days', () => {
 
   it('with the members in memory: no entry and no daily id set read, the other pieces\' merged state returned', () => {
     const distinct = new Map([['conversations', false], ['cohort_conversations', true]]);
-    const q = buildLoadQuery({ ...base, measures: ['conversations', 'messages', 'cohort_conversations'], distinct, cached: { days, entries: new Map([['conversations', 1234]]), inMemory: true } })!;
+    const q = buildLoadQuery({ ...base, measures: ['conversations', 'messages', 'cohort_conversations'], distinct, cached: { days, entries: new Map([['conversations', 1234]]) }, states: true })!;
     expect(q.query).not.toContain('distinct_cache');
     const [plain, totals, perDim] = q.query.split(' UNION ALL SELECT measure, ');
     expect(plain).toContain('count AS cv FROM analytics.rollup_1d');
@@ -118,9 +118,20 @@ describe('buildLoadQuery with cached days', () => {
     expect(q.query_params).not.toHaveProperty('cc0');
   });
 
+  it('states without cached days: the merged state of every piece, the daily table included', () => {
+    const q = buildLoadQuery({ ...base, measures: ['conversations', 'messages'], distinct: new Map([['conversations', false]]), states: true })!;
+    const [, totals] = q.query.split(' UNION ALL SELECT measure, ');
+    expect(totals).toContain('base64Encode(toString(uniqExactMergeState(st))) AS b');
+    expect(totals).toContain('analytics.rollup_1d');
+    expect(q.query).not.toContain('distinct_cache');
+    expect(() => buildLoadQuery({ ...base, distinct: new Map([['conversations', false]]), states: true, groupBy: { segments: [{ fromMs: 0, offsetMs: 0 }], unitSeconds: 86_400 } })).toThrow(
+      'states are read for totals only',
+    );
+  });
+
   it('with the members in memory and nothing outside the cached days: no totals part at all', () => {
     const whole = planRead(days);
-    const q = buildLoadQuery({ ...base, plan: whole, distinct: new Map([['conversations', false]]), cached: { days, entries: new Map([['conversations', 1]]), inMemory: true } })!;
+    const q = buildLoadQuery({ ...base, plan: whole, distinct: new Map([['conversations', false]]), cached: { days, entries: new Map([['conversations', 1]]) }, states: true })!;
     expect(q.query).not.toContain('uniqExact');
     expect(q.query).toContain('count AS cv FROM analytics.rollup_1d');
   });
