@@ -77,6 +77,22 @@ export class IdHashSet {
     return set;
   }
 
+  /** How many distinct elements of the union of serialized states none of `sets` holds. */
+  static countMissingInUnion(states: readonly Uint8Array[], sets: readonly IdHashSet[]): number {
+    if (states.length === 1) return IdHashSet.countMissingFromAll(states[0]!, sets);
+    let n = 0;
+    for (const s of states) n += header(s).size;
+    const seen = new IdHashSet(n);
+    for (const s of states) {
+      const w = words(s.subarray(header(s).offset));
+      for (let i = 0; i < w.length; i += 4) {
+        const a = w[i]!, b = w[i + 1]!, c = w[i + 2]!, d = w[i + 3]!;
+        if (!sets.some((x) => x.has(a, b, c, d))) seen.add(a, b, c, d);
+      }
+    }
+    return seen.size;
+  }
+
   /** How many distinct elements of a serialized state none of `sets` holds. */
   static countMissingFromAll(state: Uint8Array, sets: readonly IdHashSet[]): number {
     if (sets.length === 1) return sets[0]!.countMissing(state);

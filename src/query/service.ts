@@ -189,10 +189,13 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     const cut = blocks === undefined || groupBy !== undefined || shape.perDim ? undefined : settledCut(range);
     if (blocks !== undefined && cut !== undefined && (recentFromMs === undefined || recentFromMs >= cut)) {
       const settledRange = { fromMs: range.fromMs, toMs: cut };
-      const settled = await blocks.get({ orgId: scope.orgId, workspaceId: scope.workspaceId }, settledRange, JSON.stringify([shape.measures, shape.totals]), async () =>
+      const block = await blocks.get({ orgId: scope.orgId, workspaceId: scope.workspaceId }, settledRange, JSON.stringify([shape.measures, shape.totals]), async () =>
         settledRows(await direct(scope, shape, settledRange, undefined, undefined, true), shape.totals),
       );
-      if (settled !== undefined) return joinSettled(settled, await direct(scope, shape, { fromMs: cut, toMs: range.toMs }, undefined, recentFromMs, true));
+      if (block !== undefined) {
+        const rows = await block.read(range.toMs, recentFromMs, (r) => direct(scope, shape, r, { segments: [{ fromMs: r.fromMs, offsetMs: 0 }], unitSeconds: 60 }, undefined, true));
+        return rows ?? joinSettled(block.rows, await direct(scope, shape, { fromMs: cut, toMs: range.toMs }, undefined, recentFromMs, true));
+      }
     }
     return direct(scope, shape, range, groupBy, recentFromMs);
   }

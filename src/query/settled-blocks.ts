@@ -14,6 +14,7 @@
 import type { RollupChanges, RollupTouch } from '../sink/changes.js';
 import type { CacheScope } from './distinct-cache.js';
 import { IdHashSet } from './id-set.js';
+import { OpenTail, type MinuteLoader } from './open-tail.js';
 import type { KeyedAggregate } from './sql.js';
 import { HOUR_MS, type TimeRange } from './zone.js';
 
@@ -30,18 +31,38 @@ export interface SettledBlocksOptions {
   now?: () => number;
 }
 
+/** A settled range's rows, and the minutes after it as last read (open-tail.ts). */
+export class Block {
+  readonly tail: OpenTail;
+  private last: { open: readonly KeyedAggregate[]; rows: KeyedAggregate[] } | undefined;
+
+  constructor(
+    readonly rows: readonly KeyedAggregate[],
+    cutMs: number,
+  ) {
+    this.tail = new OpenTail(cutMs);
+  }
+
+  /**
+   * The rows of `[from, toMs)`: the block joined with its tail (`joinSettled`); undefined when the tail
+   * could not be brought up to date. The tail hands back the same rows while nothing changed, and so
+   * does this: a warm read costs a lookup.
+   */
+  async read(toMs: number, recentFromMs: number | undefined, load: MinuteLoader): Promise<KeyedAggregate[] | undefined> {
+    const open = await this.tail.read(toMs, recentFromMs, load);
+    if (open === undefined) return undefined;
+    if (this.last?.open !== open) this.last = { open, rows: joinSettled(this.rows, open) };
+    return this.last.rows;
+  }
+}
+
 export interface SettledBlocks {
   /**
-   * The settled rows of `scope` over `range` for the read named by `signature`, built with `build`
-   * when this process holds none; undefined when the read should go without a block (`build` gave
-   * none, a write dropped this key a moment ago, or one landed in the range while building).
+   * The block of `scope` over `range` for the read named by `signature`, built with `build` when this
+   * process holds none; undefined when the read should go without a block (`build` gave none, a write
+   * dropped this key a moment ago, or one landed in the range while building).
    */
-  get(
-    scope: CacheScope,
-    range: TimeRange,
-    signature: string,
-    build: () => Promise<KeyedAggregate[] | undefined>,
-  ): Promise<readonly KeyedAggregate[] | undefined>;
+  get(scope: CacheScope, range: TimeRange, signature: string, build: () => Promise<KeyedAggregate[] | undefined>): Promise<Block | undefined>;
   /** Stops listening to the writes. */
   close(): void;
 }
@@ -76,7 +97,8 @@ export function joinSettled(settled: readonly KeyedAggregate[], open: readonly K
     const o = openTotals.get(s.measure);
     openTotals.delete(s.measure);
     if (s.members === undefined) throw new Error(`settled total of ${s.measure} has no member sets`);
-    const missing = o?.ids === undefined ? 0 : IdHashSet.countMissingFromAll(o.ids, s.members);
+    const parts = o?.idParts ?? (o?.ids === undefined ? [] : [o.ids]);
+    const missing = parts.length === 0 ? 0 : IdHashSet.countMissingInUnion(parts, s.members);
     out.push({ key: o?.key ?? 0, measure: s.measure, count: s.count + (o?.count ?? 0), sum: s.sum + (o?.sum ?? 0), distinct: s.distinct + missing, covered: 0 });
   }
   for (const o of openTotals.values()) {
@@ -111,7 +133,7 @@ export function settledRows(rows: readonly KeyedAggregate[], totals: readonly st
 interface Held {
   readonly scope: CacheScope;
   readonly cutMs: number;
-  readonly rows: readonly KeyedAggregate[];
+  readonly block: Block;
   readonly bytes: number;
 }
 
@@ -132,7 +154,7 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
   const clock = options.now ?? Date.now;
   const blocks = new Map<string, Held>();
   const building = new Set<Building>();
-  const inFlight = new Map<string, Promise<readonly KeyedAggregate[] | undefined>>();
+  const inFlight = new Map<string, Promise<Block | undefined>>();
   /** When a write last dropped a key's block (or spoiled its build). */
   const dropped = new Map<string, number>();
   let bytes = 0;
@@ -150,7 +172,10 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
   const unsubscribe = options.changes.subscribe((touched) => {
     for (const t of touched) {
       for (const [key, b] of blocks) {
-        if (!hits(b.scope, b.cutMs, t)) continue;
+        if (!hits(b.scope, b.cutMs, t)) {
+          if (hits(b.scope, Number.POSITIVE_INFINITY, t)) b.block.tail.touched(t.fromMs);
+          continue;
+        }
         forget(key);
         markDropped(key);
       }
@@ -172,16 +197,17 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
       return undefined;
     }
     if (rows === undefined) return undefined;
+    const block = new Block(rows, range.toMs);
     const size = rows.reduce((n, r) => n + (r.members ?? []).reduce((m, s) => m + s.bytes, 0), 0);
     if (size <= maxBytes) {
-      blocks.set(key, { scope, cutMs: range.toMs, rows, bytes: size });
+      blocks.set(key, { scope, cutMs: range.toMs, block, bytes: size });
       bytes += size;
       for (const old of blocks.keys()) {
         if (blocks.size <= maxBlocks && bytes <= maxBytes) break;
         forget(old);
       }
     }
-    return rows;
+    return block;
   }
 
   return {
@@ -192,7 +218,7 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
         // Most recently used last.
         blocks.delete(key);
         blocks.set(key, held);
-        return held.rows;
+        return held.block;
       }
       const when = dropped.get(key);
       if (when !== undefined && clock() - when < rebuildAfterMs) return undefined;

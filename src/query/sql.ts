@@ -41,7 +41,8 @@ export interface LoadRequest {
   /**
    * Distinct totals come back as merged states (`ids` of the total row, id-set.ts), not counted: the
    * caller counts them against member sets it holds. With `cached`, the cached days are left out of
-   * the states and no entry is read (the caller holds the entries' members). Totals only.
+   * the states and no entry is read (the caller holds the entries' members). Grouped: one state per
+   * key and measure (the open tail's minutes). Distinct counts per dim are still counted.
    */
   readonly states?: boolean | undefined;
 }
@@ -69,6 +70,8 @@ export type KeyedAggregate = MeasureAggregate & {
   readonly covered: number;
   /** With `states`, on a total row: the serialized uniqExact state of the rows read (outside the cached days). */
   readonly ids?: Uint8Array;
+  /** On a total row read in parts (open-tail.ts): the states of the parts, whose union is its ids. */
+  readonly idParts?: readonly Uint8Array[];
   /** On a total row, when the caller keeps sets: its distinct elements as disjoint sets held in this process. */
   readonly members?: readonly IdHashSet[];
 };
@@ -158,7 +161,6 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
 
   const keyed = req.groupBy !== undefined;
   const states = req.states === true;
-  if (states && keyed) throw new Error('states are read for totals only');
   // Every part of the UNION ALL has the same columns: the states column only in that mode.
   const noIds = states ? ", '' AS b" : '';
   const perDim = req.measures.filter((m) => req.distinct.get(m) === true);

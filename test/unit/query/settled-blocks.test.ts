@@ -98,7 +98,8 @@ describe('createSettledBlocks', () => {
   it('builds once and hands the same rows to later reads, and to reads arriving while it builds', async () => {
     const s = setup();
     const [a, b] = await Promise.all([s.blocks.get(tenant, range, 'sig', s.build), s.blocks.get(tenant, range, 'sig', s.build)]);
-    expect(a).toEqual([dim('m', '', 1)]);
+    expect(a!.rows).toEqual([dim('m', '', 1)]);
+    expect(a!.tail.cutMs).toBe(range.toMs);
     expect(b).toBe(a);
     expect(await s.blocks.get(tenant, range, 'sig', s.build)).toBe(a);
     expect(s.builds()).toBe(1);
@@ -118,7 +119,7 @@ describe('createSettledBlocks', () => {
     expect(await s.blocks.get(tenant, range, 'sig', s.build)).toBeUndefined();
     expect(s.builds()).toBe(1);
     s.tick(1);
-    expect(await s.blocks.get(tenant, range, 'sig', s.build)).toEqual([dim('m', '', 2)]);
+    expect((await s.blocks.get(tenant, range, 'sig', s.build))?.rows).toEqual([dim('m', '', 2)]);
   });
 
   it('keeps the block for writes at or after the cut, of another tenant, or of another workspace than its own', async () => {
@@ -128,7 +129,7 @@ describe('createSettledBlocks', () => {
     await s.blocks.get(ws, range, 'sig', s.build);
     s.changes.published([row('o', 'w1', range.toMs), row('p', 'w1', T0)]);
     s.changes.published([row('o', 'w2', T0)]);
-    expect(await s.blocks.get(ws, range, 'sig', s.build)).toEqual([dim('m', '', 2)]);
+    expect((await s.blocks.get(ws, range, 'sig', s.build))?.rows).toEqual([dim('m', '', 2)]);
     // The tenant's block holds w2's rows too.
     expect(await s.blocks.get(tenant, range, 'sig', s.build)).toBeUndefined();
     expect(s.builds()).toBe(2);
@@ -142,14 +143,14 @@ describe('createSettledBlocks', () => {
     };
     expect(await s.blocks.get(tenant, range, 'sig', spoiled)).toBeUndefined();
     s.tick(60_000);
-    expect(await s.blocks.get(tenant, range, 'sig', s.build)).toEqual([dim('m', '', 1)]);
+    expect((await s.blocks.get(tenant, range, 'sig', s.build))?.rows).toEqual([dim('m', '', 1)]);
   });
 
   it('a build that gives none is not remembered; a failing build fails the read and is not remembered either', async () => {
     const s = setup();
     expect(await s.blocks.get(tenant, range, 'sig', async () => undefined)).toBeUndefined();
     await expect(s.blocks.get(tenant, range, 'sig', () => Promise.reject(new Error('engine down')))).rejects.toThrow('engine down');
-    expect(await s.blocks.get(tenant, range, 'sig', s.build)).toEqual([dim('m', '', 1)]);
+    expect((await s.blocks.get(tenant, range, 'sig', s.build))?.rows).toEqual([dim('m', '', 1)]);
   });
 
   it('drops the least recently used blocks beyond maxBlocks and maxBytes; a block over maxBytes is used once, not kept', async () => {
@@ -166,7 +167,7 @@ describe('createSettledBlocks', () => {
     const set = IdHashSet.fromState(idState(idKeys(0, 100)));
     const big = setup({ maxBytes: set.bytes });
     const withSet = async (): Promise<KeyedAggregate[]> => [{ key: 0, measure: 'c', count: 1, sum: 0, distinct: 100, covered: 0, members: [set, set] }];
-    expect(await big.blocks.get(tenant, range, 'x', withSet)).toHaveLength(1);
+    expect((await big.blocks.get(tenant, range, 'x', withSet))?.rows).toHaveLength(1);
     let again = 0;
     await big.blocks.get(tenant, range, 'x', async () => (again++, withSet()));
     expect(again).toBe(1);

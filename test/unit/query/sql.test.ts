@@ -124,9 +124,10 @@ describe('buildLoadQuery with cached days', () => {
     expect(totals).toContain('base64Encode(toString(uniqExactMergeState(st))) AS b');
     expect(totals).toContain('analytics.rollup_1d');
     expect(q.query).not.toContain('distinct_cache');
-    expect(() => buildLoadQuery({ ...base, distinct: new Map([['conversations', false]]), states: true, groupBy: { segments: [{ fromMs: 0, offsetMs: 0 }], unitSeconds: 86_400 } })).toThrow(
-      'states are read for totals only',
-    );
+    // Grouped (the open tail's minutes): one state per key and measure.
+    const grouped = buildLoadQuery({ ...base, distinct: new Map([['conversations', false]]), measures: ['conversations'], states: true, groupBy: { segments: [{ fromMs: 0, offsetMs: 0 }], unitSeconds: 60 } })!;
+    expect(grouped.query).toContain('base64Encode(toString(uniqExactMergeState(st))) AS b FROM');
+    expect(grouped.query).toContain('GROUP BY k, measure');
   });
 
   it('with the members in memory and nothing outside the cached days: no totals part at all', () => {
