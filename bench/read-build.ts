@@ -97,7 +97,7 @@ export async function writeMarker(client: ClickHouseClient, spec: DataSpec, rec:
 /** Events per day: `total` split over `days` as evenly as whole numbers allow. */
 const share = (total: number, days: number, d: number): number => Math.floor(total / days) + (d < total % days ? 1 : 0);
 
-function renameOrgs(events: AnalyticsEvent[], names: Map<string, string>): void {
+export function renameOrgs(events: AnalyticsEvent[], names: Map<string, string>): void {
   for (const e of events) {
     const to = names.get(e.org_id);
     if (to === undefined) throw new Error(`generator produced an unexpected tenant ${e.org_id}`);

@@ -3,7 +3,8 @@
  * sees it, without the caller's own fetch work and garbage collection pausing the server's event loop
  * (with both in one process, a client-side GC of ~10 ms landed in a server-side request).
  *
- * stdin: one JSON object {url, token, warmup, n}; stdout: one JSON object {firstMs, latencies}, each
+ * stdin: one JSON object {url, token, warmup, n, intervalMs?}: `intervalMs` paces the measured requests
+ * (one every intervalMs, as a dashboard polls; default back to back); stdout: one JSON object {firstMs, latencies}, each
  * latency in ms from before fetch to the last byte of the body (keep-alive). Any non-200 answer ends
  * it with the status on stderr and exit code 1.
  */
@@ -27,5 +28,11 @@ async function once() {
 const firstMs = job.warmup > 0 ? await once() : null;
 for (let i = 1; i < job.warmup; i++) await once();
 const latencies = [];
-for (let i = 0; i < job.n; i++) latencies.push(await once());
+const interval = job.intervalMs ?? 0;
+for (let i = 0; i < job.n; i++) {
+  const started = performance.now();
+  latencies.push(await once());
+  const rest = interval - (performance.now() - started);
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+}
 process.stdout.write(JSON.stringify({ firstMs, latencies }));

@@ -44,8 +44,10 @@ export interface ProfileResult {
   service: Summary;
   serviceCpu: Summary;
   /**
-   * The statement the service sends once its caches are warm (captured from a recording client): with
-   * the distinct cache and its member sets, and the trends folded in for the overview.
+   * The last statement a service of its own sent in two calls (captured from a recording client): with
+   * the distinct cache and its member sets, the trends folded in for the overview; with settled blocks
+   * the second call sends none, and this is the first call's read of the open tail (what a warm service
+   * sends again after each write).
    */
   sent: SqlStats;
   /** The section's load statement without the distinct cache (what the variants below vary). */
@@ -119,8 +121,9 @@ export function loadSql(database: string, orgId: string, spec: Spec, range: Time
 }
 
 /**
- * The last statement a service of its own sends for the case, on its second call (the first builds or
- * loads what its caches hold): exactly what a warm API process runs per request.
+ * The last statement a service of its own sends for the case in two calls (the first builds or loads
+ * what its caches hold): what a warm API process runs per request, or, with settled blocks (no
+ * statement on the second call), the open tail's read that it repeats after each write.
  */
 async function sentStatement(client: ClickHouseClient, database: string, c: ProfileCase, orgId: string, range: TimeRange, nowMs: number, changes?: RollupChanges): Promise<SqlQuery> {
   const { client: recording, sent } = recordingClickHouse(client);

@@ -4,7 +4,7 @@
  * on the embedded engine. It prints numbers; it is not a test.
  *
  *   npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K]
- *                         [--data DIR]   (default .data/bench-read/chdb)   [--no-blocks]
+ *                         [--data DIR]   (default .data/bench-read/chdb)   [--no-blocks] [--live R]
  *
  * 1. Data: unless .data/bench-read/ already holds the rollups of the same N and seed (a marker table
  *    says so), the rollups of N events of the measured tenant (and 10 % more for two other tenants) are
@@ -17,6 +17,10 @@
  *    --no-blocks measures it as with a ClickHouse server (no write feed, every read in the engine).
  * 3. Per endpoint, from a client process of its own (read-client.mjs): 10 warm-up requests, then R
  *    sequential requests (keep-alive); p50 / p99 / max.
+ * 3b. With --live R (default 2,000; 0 skips it): overview, gates and dashboard once more while R events per
+ *    second of the measured tenant are written through the worker's sink into the same engine
+ *    (read-live.ts), one flush a second, as under `rollups run` with a live stream; requests one every
+ *    100 ms, so that about one in ten follows a write.
  * 4. Where the time goes for the range endpoints: service call, SQL round trip, the engine's own time
  *    (K repetitions each; --profile 0 skips it).
  * The last line printed is one JSON object.
@@ -34,10 +38,11 @@ import { createQueryService } from '../src/query/service.js';
 import { createRollupChanges } from '../src/sink/changes.js';
 import { localDateOf } from '../src/query/zone.js';
 import { buildRollups, DAY_MS, dropDatabase, findBuilt, writeMarker, type BuildRecord, type DataSpec } from './read-build.js';
+import { startLiveWriter, type LiveStats } from './read-live.js';
 import { floor, profileCase, type ProfileCase, type ProfileResult, type SqlStats } from './read-profile.js';
 import { cpuTicks, fmtInt, freeG, gcPauses, load1, machine, ms, round2, stealPercent, summarize, table, type Summary } from './read-stats.js';
 
-const USAGE = 'usage: npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K] [--data DIR] [--no-blocks]';
+const USAGE = 'usage: npx tsx bench/read.ts [--events N] [--requests R] [--fresh] [--seed S] [--pre-requests P] [--profile K] [--data DIR] [--no-blocks] [--live R]';
 const DATABASE = 'bench_read';
 const SECRET = 'bench-read-secret-0123456789abcdef';
 /** The API's clock: the end of the data (a Wednesday morning, UTC). */
@@ -46,6 +51,8 @@ const TENANT = 'bench-org';
 const OTHERS = ['bench-other-1', 'bench-other-2'] as const;
 const WARMUP = 10;
 const TARGET_P99_MS = 50;
+/** Pacing of the requests under a live stream. */
+const LIVE_INTERVAL_MS = 100;
 const KTM = 'Asia/Kathmandu';
 
 interface Args {
@@ -59,10 +66,12 @@ interface Args {
   data: string;
   /** Settled blocks in the API (the embedded engine's owner hears every write); false: as with a server. */
   blocks: boolean;
+  /** Events per second of a live stream during a second pass of the targeted endpoints; 0: none. */
+  live: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, requests: 200, fresh: false, seed: 1, preRequests: 30, profile: 30, data: '.data/bench-read/chdb', blocks: true };
+  const a: Args = { events: 10_000_000, requests: 200, fresh: false, seed: 1, preRequests: 30, profile: 30, data: '.data/bench-read/chdb', blocks: true, live: 2000 };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} expects a whole number >= ${min}\n${USAGE}`);
@@ -82,6 +91,7 @@ function parseArgs(argv: string[]): Args {
       case '--data': a.data = value() ?? ''; if (a.data === '') throw new Error(`--data expects a directory\n${USAGE}`); break;
       case '--fresh': a.fresh = true; break;
       case '--no-blocks': a.blocks = false; break;
+      case '--live': a.live = num(flag, value(), 0); break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default: throw new Error(`unknown argument ${k}\n${USAGE}`);
     }
@@ -168,13 +178,13 @@ class Http {
    * Warm-up and n sequential requests from a client process of its own (read-client.mjs); CPU per
    * request is this process's, i.e. the server's and the engine's.
    */
-  async measure(ep: Endpoint, warmup: number, n: number): Promise<Measured> {
+  async measure(ep: Endpoint, warmup: number, n: number, intervalMs = 0): Promise<Measured> {
     const url = this.url(ep);
     const loadBefore = load1();
     const cpu = process.cpuUsage();
     const ticks = cpuTicks();
     const gc = gcPauses();
-    const out = await runClient({ url, token: this.token, warmup, n });
+    const out = await runClient({ url, token: this.token, warmup, n, intervalMs });
     const pauses = gc.stop();
     const stealPct = stealPercent(ticks, cpuTicks());
     const used = process.cpuUsage(cpu);
@@ -189,7 +199,7 @@ class Http {
 const CLIENT = fileURLToPath(new URL('./read-client.mjs', import.meta.url));
 
 /** Runs one job of read-client.mjs; its answer, or an error with its stderr. */
-function runClient(job: { url: string; token: string; warmup: number; n: number }): Promise<{ firstMs: number | null; latencies: number[] }> {
+function runClient(job: { url: string; token: string; warmup: number; n: number; intervalMs?: number }): Promise<{ firstMs: number | null; latencies: number[] }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLIENT], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -205,11 +215,11 @@ function runClient(job: { url: string; token: string; warmup: number; n: number 
   });
 }
 
-async function measureAll(http: Http, warmup: number, n: number, title: string): Promise<Measured[]> {
-  log(`\n${title}: ${warmup} warm-up + ${n} sequential requests per endpoint, keep-alive`);
+async function measureAll(http: Http, warmup: number, n: number, title: string, only: (ep: Endpoint) => boolean = () => true, intervalMs = 0): Promise<Measured[]> {
+  log(`\n${title}: ${warmup} warm-up + ${n} sequential requests per endpoint${intervalMs > 0 ? `, one every ${intervalMs} ms` : ''}, keep-alive`);
   const out: Measured[] = [];
-  for (const ep of endpoints()) {
-    const m = await http.measure(ep, warmup, n);
+  for (const ep of endpoints().filter(only)) {
+    const m = await http.measure(ep, warmup, n, intervalMs);
     out.push(m);
     log(`  ${ep.key.padEnd(15)} first ${ms(m.firstMs).padStart(6)} ms  p50 ${ms(m.s.p50).padStart(6)} ms  p99 ${ms(m.s.p99).padStart(6)} ms  (load ${m.loadBefore} -> ${m.loadAfter}, steal ${m.stealPct} %, GC ${m.gc.count} / max ${ms(m.gc.maxMs)} ms)`);
   }
@@ -302,7 +312,8 @@ function sqlLine(name: string, s: SqlStats): string[] {
 
 function printProfile(results: ProfileResult[], floor: SqlStats): void {
   log('\nwhere the time goes: the request over HTTP, the service call as the route makes it (in process), its SQL');
-  log("through the client (wall) and ClickHouse's own elapsed (engine): the statement a warm service sends, and the");
+  log("through the client (wall) and ClickHouse's own elapsed (engine): the last statement a service sends (with settled");
+  log("blocks: the open tail's read, which a warm service repeats only after a write), and the");
   log('load statement without the distinct cache with its variants: without uniqExactMerge, only');
   log('reading the rows, on one thread, planning only. Interleaved: each round runs every line once, so load drift');
   log('hits all alike.');
@@ -311,7 +322,7 @@ function printProfile(results: ProfileResult[], floor: SqlStats): void {
   for (const r of results) {
     if (r.http !== undefined) rows.push([`${r.label}: over HTTP`, ms(r.http.p50), ms(r.http.p99), '', '', ms(r.httpCpu?.p50 ?? Number.NaN), '', '', '']);
     rows.push([`  service call (${r.measures} measures)`, ms(r.service.p50), ms(r.service.p99), '', '', ms(r.serviceCpu.p50), '', '', '']);
-    rows.push(sqlLine('  statement the service sends', r.sent));
+    rows.push(sqlLine('  last statement a service sends', r.sent));
     rows.push(sqlLine('  load statement without the cache', r.load));
     rows.push(sqlLine('  same, no distinct merge', r.noDistinct));
     rows.push(sqlLine('  only reading the rows', r.scanOnly));
@@ -413,6 +424,19 @@ async function main(): Promise<void> {
     log(latencyTable(before, false));
   }
 
+  let live: { rate: number; rows: Measured[]; stats: LiveStats } | undefined;
+  if (args.live > 0) {
+    const writer = startLiveWriter({ client, database: DATABASE, changes: changes ?? createRollupChanges(), tenant: TENANT, rate: args.live, nowMs: NOW });
+    await new Promise((r) => setTimeout(r, 3000));
+    // Paced like dashboards polling, so that about one request in ten follows a write (back to back, a
+    // second of writes would be spread over hundreds of requests and hide what a write costs a read).
+    const rows = await measureAll(http, WARMUP, args.requests, `under a live stream of ${fmtInt(args.live)} events/s (one flush a second through the sink)`, (ep) => ep.target, LIVE_INTERVAL_MS);
+    const stats = await writer.stop();
+    live = { rate: args.live, rows, stats };
+    log(`\nlatency over HTTP under the live stream (${stats.writes} flushes, ${fmtInt(stats.events)} events; a flush took p50 ${ms(stats.flush.p50)} / p99 ${ms(stats.flush.p99)} ms):`);
+    log(latencyTable(rows, true));
+  }
+
   const profiles: ProfileResult[] = [];
   if (args.profile > 0) {
     const floorStats = await floor(client, args.profile);
@@ -431,6 +455,10 @@ async function main(): Promise<void> {
   const targets = after.filter((x) => x.ep.target);
   const met = targets.every((x) => x.s.p99 < TARGET_P99_MS);
   log(`target p99 < ${TARGET_P99_MS} ms for overview, gates, dashboard: ${met ? 'met' : 'NOT met'} (${targets.map((x) => `${x.ep.key} ${ms(x.s.p99)}`).join(', ')})`);
+  if (live !== undefined) {
+    const liveMet = live.rows.every((x) => x.s.p99 < TARGET_P99_MS);
+    log(`under the live stream: ${liveMet ? 'met' : 'NOT met'} (${live.rows.map((x) => `${x.ep.key} ${ms(x.s.p99)}`).join(', ')})`);
+  }
 
   await app?.close();
   await client.close();
@@ -446,6 +474,14 @@ async function main(): Promise<void> {
     ...(profiles.length > 0
       ? {
           profile_engine_ms: Object.fromEntries(profiles.map((p) => [p.label, { p50: round2(p.load.engine.p50), p99: round2(p.load.engine.p99) }])),
+        }
+      : {}),
+    ...(live !== undefined
+      ? {
+          live: {
+            events_per_second: live.rate, flushes: live.stats.writes, flush_p50_ms: round2(live.stats.flush.p50), flush_p99_ms: round2(live.stats.flush.p99),
+            endpoints: Object.fromEntries(live.rows.map((x) => [x.ep.key, { p50_ms: round2(x.s.p50), p99_ms: round2(x.s.p99), max_ms: round2(x.s.max), steal_pct: x.stealPct }])),
+          },
         }
       : {}),
     target_p99_ms: TARGET_P99_MS,
