@@ -63,8 +63,6 @@ export interface SettledBlocks {
    * dropped this key a moment ago, or one landed in the range while building).
    */
   get(scope: CacheScope, range: TimeRange, signature: string, build: () => Promise<KeyedAggregate[] | undefined>): Promise<Block | undefined>;
-  /** Stops listening to the writes. */
-  close(): void;
 }
 
 /**
@@ -169,7 +167,8 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
     if (dropped.size > maxBlocks) dropped.delete(dropped.keys().next().value!);
   };
 
-  const unsubscribe = options.changes.subscribe((touched) => {
+  // For the life of the process, as the feed itself.
+  options.changes.subscribe((touched) => {
     for (const t of touched) {
       for (const [key, b] of blocks) {
         if (!hits(b.scope, b.cutMs, t)) {
@@ -228,9 +227,6 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
         inFlight.set(key, p);
       }
       return p;
-    },
-    close: () => {
-      unsubscribe();
     },
   };
 }
