@@ -7,6 +7,7 @@ import { migrate } from '../../src/clickhouse/migrations.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { OVERVIEW_METRICS, createQueryService } from '../../src/query/service.js';
+import { createRollupChanges } from '../../src/sink/changes.js';
 import { writeRollups } from '../../src/sink/rollup-writer.js';
 import { TumblingWindows } from '../../src/window/tumbling.js';
 import { generateEvents } from '../support/generator.js';
@@ -46,7 +47,9 @@ const floorMinute = (ms: number) => Math.floor(ms / MIN) * MIN;
 
 type Selection = { period: 'today' | 'yesterday' | '7d' } | { period: 'custom'; from: string; to: string };
 
-describe('read API endpoints equal the ground truth over HTTP', () => {
+// Each on its own database: every read in the engine (a ClickHouse server's path), and with the write
+// feed of a process that owns its engine (settled blocks and open tails, as under `rollups run`).
+describe.each([{ mode: 'every read in the engine', blocks: false }, { mode: 'settled blocks', blocks: true }])('read API endpoints equal the ground truth over HTTP ($mode)', ({ blocks }) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let app: ApiApp;
   let base: string;
@@ -71,7 +74,8 @@ describe('read API endpoints equal the ground truth over HTTP', () => {
       windows.record(events[i]!);
       if ((i + 1) % 10_000 === 0 || i === events.length - 1) await writeRollups(db.client, db.database, windows.flush(), `api-${i}`);
     }
-    app = buildApi({ query: createQueryService({ client: db.client, database: db.database }), jwtSecret: SECRET, logger: createLogger('warn'), now: () => NOW });
+    const changes = blocks ? createRollupChanges() : undefined;
+    app = buildApi({ query: createQueryService({ client: db.client, database: db.database, changes }), jwtSecret: SECRET, logger: createLogger('warn'), now: () => NOW });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     for (const org of orgs) tokens.set(org, await mintToken({ secret: SECRET, orgId: org, ttlSeconds: 3600, nowMs: NOW }));
