@@ -101,34 +101,31 @@ export class OpenTail {
   }
 
   private sum(toMs: number, recentFromMs: number | undefined): KeyedAggregate[] {
-    const cells = new Map<string, { key: number; measure: string; dim: string; count: number; sum: number }>();
-    const totals = new Map<string, { count: number; sum: number; parts: Uint8Array[] }>();
+    const cells = new Map<string, { key: number; measure: string; dim: string | undefined; count: number; sum: number; parts: Uint8Array[] | undefined }>();
     for (const [minute, rows] of this.minutes) {
       const at = minute * MINUTE_MS;
       if (at >= toMs) continue;
-      const key = recentFromMs !== undefined && at >= recentFromMs ? 1 : 0;
+      const split = recentFromMs !== undefined && at >= recentFromMs ? 1 : 0;
       for (const r of rows) {
-        if (r.dim === undefined) {
-          let t = totals.get(r.measure);
-          if (t === undefined) totals.set(r.measure, (t = { count: 0, sum: 0, parts: [] }));
-          t.count += r.count;
-          t.sum += r.sum;
-          if (r.ids !== undefined) t.parts.push(r.ids);
-          continue;
-        }
-        const id = JSON.stringify([key, r.measure, r.dim]);
-        const c = cells.get(id);
-        if (c === undefined) cells.set(id, { key, measure: r.measure, dim: r.dim, count: r.count, sum: r.sum });
-        else {
-          c.count += r.count;
-          c.sum += r.sum;
-        }
+        // Distinct counts (totals, and per dim for channels and cohorts) are not split, as in the statement.
+        const key = r.ids === undefined && r.dim !== undefined ? split : 0;
+        const id = JSON.stringify([key, r.measure, r.dim ?? null]);
+        let c = cells.get(id);
+        if (c === undefined) cells.set(id, (c = { key, measure: r.measure, dim: r.dim, count: 0, sum: 0, parts: r.ids === undefined ? undefined : [] }));
+        c.count += r.count;
+        c.sum += r.sum;
+        if (r.ids !== undefined) (c.parts ??= []).push(r.ids);
       }
     }
-    const out: KeyedAggregate[] = [...cells.values()].map((c) => ({ ...c, distinct: 0, covered: 0 }));
-    for (const [measure, t] of totals) {
-      out.push({ key: 0, measure, count: t.count, sum: t.sum, distinct: IdHashSet.countMissingInUnion(t.parts, []), covered: 0, idParts: t.parts });
-    }
-    return out;
+    return [...cells.values()].map((c) => ({
+      key: c.key,
+      measure: c.measure,
+      ...(c.dim === undefined ? {} : { dim: c.dim }),
+      count: c.count,
+      sum: c.sum,
+      distinct: c.parts === undefined ? 0 : IdHashSet.countMissingInUnion(c.parts, []),
+      covered: 0,
+      ...(c.parts === undefined ? {} : { idParts: c.parts }),
+    }));
   }
 }

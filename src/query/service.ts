@@ -30,7 +30,7 @@ import { QueryError, shown } from './errors.js';
 import { coarsestGrainFor, dailyRange, planRead, planTotals } from './plan.js';
 import { MAX_DATES, floorToMinute } from './range.js';
 import { buildLoadQuery, checkDatabaseName, readLoadedRows, type CachedDays, type KeyedAggregate, type LocalGrouping } from './sql.js';
-import { createSettledBlocks, joinSettled, settledCut, settledRows, type SettledBlocks } from './settled-blocks.js';
+import { createSettledBlocks, joinSettled, settledCut, type SettledBlocks } from './settled-blocks.js';
 import { TRENDS, trendsRange, type Trends } from './trends.js';
 import { DAY_MS, HOUR_MS, formatDay, offsetSegments, parseDay, resolveZone, startOfLocalDay, type TimeRange } from './zone.js';
 
@@ -126,8 +126,6 @@ interface ReadShape {
   readonly distinct: ReadonlyMap<string, boolean>;
   /** Measures read as a distinct total only. */
   readonly totals: readonly string[];
-  /** Some measure is read as a distinct count per dim value (channels, cohorts). */
-  readonly perDim: boolean;
 }
 
 function shapeOf(specs: readonly Spec[]): ReadShape {
@@ -138,7 +136,7 @@ function shapeOf(specs: readonly Spec[]): ReadShape {
     distinctReads(spec, distinct);
   }
   const measures = [...measureSet].sort();
-  return { measures, distinct, totals: measures.filter((m) => distinct.get(m) === false), perDim: [...distinct.values()].includes(true) };
+  return { measures, distinct, totals: measures.filter((m) => distinct.get(m) === false) };
 }
 
 const EVALUATE: { [S in MetricSection]: (store: MeasureStore) => MetricsAnswer[S] } = {
@@ -186,12 +184,11 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   async function load(scope: Scope, specs: readonly Spec[], range: TimeRange, groupBy?: LocalGrouping, recentFromMs?: number): Promise<KeyedAggregate[]> {
     checkScope(scope);
     const shape = shapeOf(specs);
-    const cut = blocks === undefined || groupBy !== undefined || shape.perDim ? undefined : settledCut(range);
+    const cut = blocks === undefined || groupBy !== undefined ? undefined : settledCut(range);
     if (blocks !== undefined && cut !== undefined && (recentFromMs === undefined || recentFromMs >= cut)) {
       const settledRange = { fromMs: range.fromMs, toMs: cut };
-      const block = await blocks.get({ orgId: scope.orgId, workspaceId: scope.workspaceId }, settledRange, JSON.stringify([shape.measures, shape.totals]), async () =>
-        settledRows(await direct(scope, shape, settledRange, undefined, undefined, true), shape.totals),
-      );
+      const shapeOfBlock = { signature: JSON.stringify([shape.measures, shape.totals]), totals: shape.totals };
+      const block = await blocks.get({ orgId: scope.orgId, workspaceId: scope.workspaceId }, settledRange, shapeOfBlock, (r) => direct(scope, shape, r, undefined, undefined, true));
       if (block !== undefined) {
         const rows = await block.read(range.toMs, recentFromMs, (r) => direct(scope, shape, r, { segments: [{ fromMs: r.fromMs, offsetMs: 0 }], unitSeconds: 60 }, undefined, true));
         return rows ?? joinSettled(block.rows, await direct(scope, shape, { fromMs: cut, toMs: range.toMs }, undefined, recentFromMs, true));

@@ -56,13 +56,21 @@ export class Block {
   }
 }
 
+/** What a read loads, as far as blocks go: a name for its measures and reads, and its distinct totals. */
+export interface BlockShape {
+  readonly signature: string;
+  readonly totals: readonly string[];
+}
+
 export interface SettledBlocks {
   /**
-   * The block of `scope` over `range` for the read named by `signature`, built with `build` when this
-   * process holds none; undefined when the read should go without a block (`build` gave none, a write
-   * dropped this key a moment ago, or one landed in the range while building).
+   * The block of `scope` over `range` for the read `shape`, built when this process holds none: from
+   * the block of the same start and an earlier cut, extended by the hours in between (`extendRows`), or
+   * else from one read of the whole range. `read` loads a range with states (settledRows). Undefined
+   * when the read should go without a block (a write dropped this key a moment ago, or landed in the
+   * range while building, or a distinct total came back counted).
    */
-  get(scope: CacheScope, range: TimeRange, signature: string, build: () => Promise<KeyedAggregate[] | undefined>): Promise<Block | undefined>;
+  get(scope: CacheScope, range: TimeRange, shape: BlockShape, read: (range: TimeRange) => Promise<KeyedAggregate[]>): Promise<Block | undefined>;
 }
 
 /**
@@ -76,60 +84,110 @@ export function settledCut(range: TimeRange): number | undefined {
 
 /**
  * A read's rows from its settled block and its open tail: count and sum per (key, measure, dim) added
- * up, each distinct total the block's plus the tail's ids none of the block's sets holds. Blocks are
- * kept for reads without per-dim distinct counts only, so no dim row carries one.
+ * up; every distinct count (a total, or per dim value for channels and cohorts) the block's plus the
+ * tail's ids that none of the block's sets holds.
  */
 export function joinSettled(settled: readonly KeyedAggregate[], open: readonly KeyedAggregate[]): KeyedAggregate[] {
-  const cells = new Map<string, KeyedAggregate>();
-  for (const r of [...settled, ...open]) {
-    if (r.dim === undefined) continue;
-    if (r.distinct !== 0) throw new Error(`a settled read has a distinct count per dim (${r.measure})`);
-    const id = JSON.stringify([r.key, r.measure, r.dim]);
-    const seen = cells.get(id);
-    cells.set(id, seen === undefined ? r : { ...seen, count: seen.count + r.count, sum: seen.sum + r.sum, covered: 0 });
+  interface Cell {
+    key: number;
+    measure: string;
+    dim: string | undefined;
+    count: number;
+    sum: number;
+    /** The block's row, when the block has one for this cell. */
+    block: KeyedAggregate | undefined;
+    parts: Uint8Array[];
+    /** A distinct count that came counted (plain measures: 0). */
+    counted: number;
   }
-  const out = [...cells.values()];
-  const openTotals = new Map(open.filter((r) => r.dim === undefined).map((r) => [r.measure, r]));
-  for (const s of settled) {
-    if (s.dim !== undefined) continue;
-    const o = openTotals.get(s.measure);
-    openTotals.delete(s.measure);
-    if (s.members === undefined) throw new Error(`settled total of ${s.measure} has no member sets`);
-    const parts = o?.idParts ?? (o?.ids === undefined ? [] : [o.ids]);
-    const missing = parts.length === 0 ? 0 : IdHashSet.countMissingInUnion(parts, s.members);
-    out.push({ key: o?.key ?? 0, measure: s.measure, count: s.count + (o?.count ?? 0), sum: s.sum + (o?.sum ?? 0), distinct: s.distinct + missing, covered: 0 });
+  const cells = new Map<string, Cell>();
+  const cell = (r: KeyedAggregate): Cell => {
+    const id = JSON.stringify([r.key, r.measure, r.dim ?? null]);
+    let c = cells.get(id);
+    if (c === undefined) cells.set(id, (c = { key: r.key, measure: r.measure, dim: r.dim, count: 0, sum: 0, block: undefined, parts: [], counted: 0 }));
+    return c;
+  };
+  for (const r of settled) {
+    if (r.dim === undefined && r.members === undefined) throw new Error(`settled total of ${r.measure} has no member sets`);
+    const c = cell(r);
+    c.count += r.count;
+    c.sum += r.sum;
+    c.block = r;
   }
-  for (const o of openTotals.values()) {
-    out.push({ key: o.key, measure: o.measure, count: o.count, sum: o.sum, distinct: o.ids === undefined ? o.distinct : IdHashSet.countMissingFromAll(o.ids, []), covered: 0 });
+  for (const r of open) {
+    const c = cell(r);
+    c.count += r.count;
+    c.sum += r.sum;
+    if (r.idParts !== undefined) c.parts.push(...r.idParts);
+    else if (r.ids !== undefined) c.parts.push(r.ids);
+    else c.counted += r.distinct;
+  }
+  const out: KeyedAggregate[] = [];
+  for (const c of cells.values()) {
+    const members = c.block?.members;
+    let distinct: number;
+    if (members !== undefined) distinct = c.block!.distinct + (c.parts.length === 0 ? 0 : IdHashSet.countMissingInUnion(c.parts, members));
+    else if (c.parts.length > 0) distinct = IdHashSet.countMissingInUnion(c.parts, []);
+    else if (c.counted === 0 && (c.block?.distinct ?? 0) === 0) distinct = 0;
+    else throw new Error(`a distinct count of ${c.measure} without member sets or states`);
+    out.push({ key: c.key, measure: c.measure, ...(c.dim === undefined ? {} : { dim: c.dim }), count: c.count, sum: c.sum, distinct, covered: 0 });
   }
   return out;
 }
 
 /**
- * A block's rows from a settled read with states: every distinct total (`totals`) as member sets, an
- * empty one where the range held none of it. Undefined when a total came back counted, not as a state.
+ * A block's rows from a settled read with states: every distinct count (`totals`: the distinct totals;
+ * and whatever came back as a state, per dim or in total) as member sets, an empty one for a total
+ * the range held none of. Undefined when a distinct total came back counted, not as a state.
  */
 export function settledRows(rows: readonly KeyedAggregate[], totals: readonly string[]): KeyedAggregate[] | undefined {
   const out: KeyedAggregate[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
-    if (r.dim !== undefined) {
-      out.push(r);
-      continue;
-    }
-    seen.add(r.measure);
-    if (r.members !== undefined) out.push({ ...r, ids: undefined });
-    else if (r.ids !== undefined) {
-      const set = IdHashSet.fromState(r.ids);
-      out.push({ key: r.key, measure: r.measure, count: r.count, sum: r.sum, distinct: set.size, covered: 0, members: [set] });
-    } else return undefined;
+    if (r.dim === undefined) seen.add(r.measure);
+    const { ids, members, ...rest } = r;
+    if (members !== undefined) out.push({ ...rest, members });
+    else if (ids !== undefined) {
+      const set = IdHashSet.fromState(ids);
+      out.push({ ...rest, distinct: set.size, members: [set] });
+    } else if (r.dim === undefined) return undefined;
+    else out.push(rest);
   }
   for (const m of totals) if (!seen.has(m)) out.push({ key: 0, measure: m, count: 0, sum: 0, distinct: 0, covered: 0, members: [] });
   return out;
 }
 
+/**
+ * A block's rows extended by the rows of the hours after its cut (read with states): counts and sums
+ * added; every distinct count gets a layer of the new ids its sets lack. Undefined when the new rows
+ * hold member sets (they might overlap the block's: build the block whole instead).
+ */
+export function extendRows(rows: readonly KeyedAggregate[], added: readonly KeyedAggregate[]): KeyedAggregate[] | undefined {
+  const out = new Map(rows.map((r) => [JSON.stringify([r.measure, r.dim ?? null]), r]));
+  for (const a of added) {
+    if (a.members !== undefined || (a.dim === undefined && a.ids === undefined)) return undefined;
+    const id = JSON.stringify([a.measure, a.dim ?? null]);
+    const o = out.get(id);
+    const base = o?.members ?? [];
+    let members = o?.members;
+    let distinct = o?.distinct ?? 0;
+    if (a.ids !== undefined) {
+      const layer = IdHashSet.fromState(a.ids, base);
+      members = layer.size > 0 ? [...base, layer] : [...base];
+      distinct += layer.size;
+    }
+    out.set(id, {
+      key: 0, measure: a.measure, ...(a.dim === undefined ? {} : { dim: a.dim }), count: (o?.count ?? 0) + a.count, sum: (o?.sum ?? 0) + a.sum, distinct, covered: 0,
+      ...(members === undefined ? {} : { members }),
+    });
+  }
+  return [...out.values()];
+}
+
 interface Held {
   readonly scope: CacheScope;
+  /** Same start and shape: a later block can extend this one. */
+  readonly base: string;
   readonly cutMs: number;
   readonly block: Block;
   readonly bytes: number;
@@ -182,7 +240,7 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
     }
   });
 
-  async function buildBlock(key: string, scope: CacheScope, range: TimeRange, build: () => Promise<KeyedAggregate[] | undefined>) {
+  async function buildBlock(key: string, base: string, scope: CacheScope, range: TimeRange, build: () => Promise<KeyedAggregate[] | undefined>) {
     const b: Building = { scope, cutMs: range.toMs, touched: false };
     building.add(b);
     let rows: KeyedAggregate[] | undefined;
@@ -199,7 +257,7 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
     const block = new Block(rows, range.toMs);
     const size = rows.reduce((n, r) => n + (r.members ?? []).reduce((m, s) => m + s.bytes, 0), 0);
     if (size <= maxBytes) {
-      blocks.set(key, { scope, cutMs: range.toMs, block, bytes: size });
+      blocks.set(key, { scope, base, cutMs: range.toMs, block, bytes: size });
       bytes += size;
       for (const old of blocks.keys()) {
         if (blocks.size <= maxBlocks && bytes <= maxBytes) break;
@@ -210,8 +268,9 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
   }
 
   return {
-    async get(scope, range, signature, build) {
-      const key = JSON.stringify([scope.orgId, scope.workspaceId ?? null, range.fromMs, range.toMs, signature]);
+    async get(scope, range, shape, read) {
+      const base = JSON.stringify([scope.orgId, scope.workspaceId ?? null, range.fromMs, shape.signature]);
+      const key = JSON.stringify([base, range.toMs]);
       const held = blocks.get(key);
       if (held !== undefined) {
         // Most recently used last.
@@ -223,7 +282,15 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
       if (when !== undefined && clock() - when < rebuildAfterMs) return undefined;
       let p = inFlight.get(key);
       if (p === undefined) {
-        p = buildBlock(key, scope, range, build).finally(() => inFlight.delete(key));
+        // The latest block of the same start and shape (the cut moves on every hour): extend it.
+        let prior: Held | undefined;
+        for (const h of blocks.values()) if (h.base === base && h.cutMs < range.toMs && (prior === undefined || h.cutMs > prior.cutMs)) prior = h;
+        const whole = async () => settledRows(await read(range), shape.totals);
+        const build =
+          prior === undefined
+            ? whole
+            : async () => extendRows(prior.block.rows, await read({ fromMs: prior.cutMs, toMs: range.toMs })) ?? (await whole());
+        p = buildBlock(key, base, scope, range, build).finally(() => inFlight.delete(key));
         inFlight.set(key, p);
       }
       return p;

@@ -42,7 +42,8 @@ export interface LoadRequest {
    * Distinct totals come back as merged states (`ids` of the total row, id-set.ts), not counted: the
    * caller counts them against member sets it holds. With `cached`, the cached days are left out of
    * the states and no entry is read (the caller holds the entries' members). Grouped: one state per
-   * key and measure (the open tail's minutes). Distinct counts per dim are still counted.
+   * key and measure (the open tail's minutes). Distinct counts per dim come back as states per dim and
+   * in total.
    */
   readonly states?: boolean | undefined;
 }
@@ -215,8 +216,10 @@ export function buildLoadQuery(req: LoadRequest): SqlQuery | undefined {
   }
   if (perDim.length > 0) {
     params.md = perDim;
+    // With `states`, per dim and in total as states: the caller keeps them as sets (settled blocks).
+    const d = states ? 'toUInt64(0) AS d, toUInt64(0) AS v, base64Encode(toString(uniqExactMergeState(st))) AS b' : 'uniqExactMerge(st) AS d, toUInt64(0) AS v';
     parts.push(
-      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, uniqExactMerge(st) AS d, toUInt64(0) AS v${noIds} ` +
+      `SELECT ${key}measure, dim, grouping(dim) AS is_total, sum(cnt) AS c, sum(val) AS s, ${d} ` +
         `FROM (${union('measure, dim, count AS cnt, sum AS val, ids AS st', 'md')}) ` +
         `GROUP BY GROUPING SETS ((${k}measure, dim), (${k}measure))`,
     );

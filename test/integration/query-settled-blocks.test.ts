@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/clickhouse/migrations.js';
 import type { AnalyticsEvent } from '../../src/contract/catalog.js';
+import { METRIC_SECTIONS } from '../../src/metrics/mapping.js';
 import { createWorkerMetrics } from '../../src/ops/metrics.js';
 import type { DecodedEvent } from '../../src/pipeline/types.js';
 import { createSettledBlocks } from '../../src/query/settled-blocks.js';
@@ -32,7 +33,7 @@ const NOW = START + 5 * DAY + 7 * HOUR + 12 * MIN + 31_000;
 const RANGE = { fromMs: START, toMs: START + 5 * DAY + 7 * HOUR + 13 * MIN };
 /** Where the settled part ends: the start of the hour before the last minute's hour. */
 const CUT = START + 5 * DAY + 6 * HOUR;
-const SECTIONS = ['overview', 'gates', 'dashboard', 'events'] as const;
+const SECTIONS = METRIC_SECTIONS;
 
 describe('settled blocks: exact through build, use, late writes and rebuilds', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -58,10 +59,7 @@ describe('settled blocks: exact through build, use, late writes and rebuilds', (
   }
   const truth = (workspace_id?: string) => groundTruth(events, { org_id: org, ...RANGE, ...(workspace_id === undefined ? {} : { workspace_id }) });
   const read = (workspaceId?: string) => service.sections({ orgId: org, workspaceId, ...RANGE }, SECTIONS);
-  const want = (workspaceId?: string) => {
-    const t = truth(workspaceId);
-    return { overview: t.overview, gates: t.gates, dashboard: t.dashboard, events: t.events };
-  };
+  const want = (workspaceId?: string) => truth(workspaceId);
   /** The statements of `f`: what it sent the engine. */
   async function sentBy(f: () => Promise<unknown>): Promise<SentStatement[]> {
     const before = statements.length;
@@ -174,6 +172,21 @@ describe('settled blocks: exact through build, use, late writes and rebuilds', (
     expect(await sentBy(async () => expect(await read(ws[0])).toEqual(want(ws[0])))).toHaveLength(0);
     expect(await sentBy(async () => expect(await read(ws[1])).toEqual(want(ws[1])))).not.toHaveLength(0);
     expect(await sentBy(async () => expect(await read()).toEqual(want()))).not.toHaveLength(0);
+  });
+
+  it('an hour later the cut moves on: the block is extended by the hour in between, not built again', async () => {
+    const later = { fromMs: RANGE.fromMs, toMs: RANGE.toMs + HOUR };
+    const truthLater = groundTruth(events, { org_id: org, ...later });
+    clock += 61_000; // past the minute without a block that the late write above started
+    expect(await read()).toEqual(want());
+    const sent = await sentBy(async () => expect(await service.sections({ orgId: org, ...later }, SECTIONS)).toEqual(truthLater));
+    // One read of the hour [cut, cut + 1 h) (no daily table, no distinct cache), then the new tail's minutes.
+    expect(sent).toHaveLength(2);
+    expect(earliest(sent[0]!)).toBe(CUT);
+    expect(sent[0]!.query).not.toContain('rollup_1d');
+    expect(sent[0]!.query).not.toContain('distinct_cache');
+    expect(earliest(sent[1]!)).toBe(CUT + HOUR);
+    expect(await sentBy(async () => expect(await service.sections({ orgId: org, ...later }, SECTIONS)).toEqual(truthLater))).toHaveLength(0);
   });
 
   it('the numbers come from what the process holds: a write the feed does not hear is not seen (why only an owned engine has blocks)', async () => {

@@ -114,7 +114,8 @@ describe('buildLoadQuery with cached days', () => {
     expect(totals).toContain('base64Encode(toString(uniqExactMergeState(st))) AS b');
     expect(totals).not.toContain('rollup_1d');
     expect(totals).toContain('analytics.rollup_1h');
-    expect(perDim).toContain(", '' AS b FROM");
+    // Per dim and in total, as states (settled blocks keep them as sets).
+    expect(perDim).toContain('toUInt64(0) AS d, toUInt64(0) AS v, base64Encode(toString(uniqExactMergeState(st))) AS b FROM');
     expect(q.query_params).not.toHaveProperty('cc0');
   });
 
