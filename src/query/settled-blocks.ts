@@ -200,8 +200,10 @@ interface Building {
   touched: boolean;
 }
 
-const hits = (scope: CacheScope, cutMs: number, t: RollupTouch): boolean =>
-  t.orgId === scope.orgId && (scope.workspaceId === undefined || scope.workspaceId === t.workspaceId) && t.fromMs < cutMs;
+/** A write of this scope: its tenant, and its workspace unless the scope is the whole tenant. */
+const inScope = (scope: CacheScope, t: RollupTouch): boolean => t.orgId === scope.orgId && (scope.workspaceId === undefined || scope.workspaceId === t.workspaceId);
+/** A write into `[.., cutMs)` of this scope. */
+const hits = (scope: CacheScope, cutMs: number, t: RollupTouch): boolean => inScope(scope, t) && t.fromMs < cutMs;
 
 export function createSettledBlocks(options: SettledBlocksOptions): SettledBlocks {
   const maxBlocks = options.maxBlocks ?? 1000;
@@ -230,7 +232,7 @@ export function createSettledBlocks(options: SettledBlocksOptions): SettledBlock
     for (const t of touched) {
       for (const [key, b] of blocks) {
         if (!hits(b.scope, b.cutMs, t)) {
-          if (hits(b.scope, Number.POSITIVE_INFINITY, t)) b.block.tail.touched(t.fromMs);
+          if (inScope(b.scope, t)) b.block.tail.touched(t.fromMs);
           continue;
         }
         forget(key);
