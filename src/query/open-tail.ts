@@ -9,6 +9,7 @@
  * A write whose insert is still running when a read looks at the tail is not seen by that read: the
  * read overlaps the write, and either answer is one the engine could have given.
  */
+import { Cells } from './cells.js';
 import { IdHashSet } from './id-set.js';
 import type { KeyedAggregate } from './sql.js';
 import { MINUTE_MS, type TimeRange } from './zone.js';
@@ -101,21 +102,13 @@ export class OpenTail {
   }
 
   private sum(toMs: number, recentFromMs: number | undefined): KeyedAggregate[] {
-    const cells = new Map<string, { key: number; measure: string; dim: string | undefined; count: number; sum: number; parts: Uint8Array[] | undefined }>();
+    const cells = new Cells();
     for (const [minute, rows] of this.minutes) {
       const at = minute * MINUTE_MS;
       if (at >= toMs) continue;
       const split = recentFromMs !== undefined && at >= recentFromMs ? 1 : 0;
-      for (const r of rows) {
-        // Distinct counts (totals, and per dim for channels and cohorts) are not split, as in the statement.
-        const key = r.ids === undefined && r.dim !== undefined ? split : 0;
-        const id = JSON.stringify([key, r.measure, r.dim ?? null]);
-        let c = cells.get(id);
-        if (c === undefined) cells.set(id, (c = { key, measure: r.measure, dim: r.dim, count: 0, sum: 0, parts: r.ids === undefined ? undefined : [] }));
-        c.count += r.count;
-        c.sum += r.sum;
-        if (r.ids !== undefined) (c.parts ??= []).push(r.ids);
-      }
+      // Distinct counts (totals, and per dim for channels and cohorts) are not split, as in the statement.
+      for (const r of rows) cells.add(r, r.ids === undefined && r.dim !== undefined ? split : 0);
     }
     return [...cells.values()].map((c) => ({
       key: c.key,
@@ -123,9 +116,10 @@ export class OpenTail {
       ...(c.dim === undefined ? {} : { dim: c.dim }),
       count: c.count,
       sum: c.sum,
-      distinct: c.parts === undefined ? 0 : IdHashSet.countMissingInUnion(c.parts, []),
+      distinct: c.parts.length === 0 ? c.counted : IdHashSet.countMissingInUnion(c.parts, []),
       covered: 0,
-      ...(c.parts === undefined ? {} : { idParts: c.parts }),
+      ...(c.parts.length === 0 ? {} : { idParts: c.parts }),
     }));
   }
+
 }

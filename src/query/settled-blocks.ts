@@ -12,6 +12,7 @@
  * so a scope receiving late events continuously costs what it cost without blocks.
  */
 import type { RollupChanges, RollupTouch } from '../sink/changes.js';
+import { Cells } from './cells.js';
 import type { CacheScope } from './distinct-cache.js';
 import { IdHashSet } from './id-set.js';
 import { OpenTail, type MinuteLoader } from './open-tail.js';
@@ -88,40 +89,12 @@ export function settledCut(range: TimeRange): number | undefined {
  * tail's ids that none of the block's sets holds.
  */
 export function joinSettled(settled: readonly KeyedAggregate[], open: readonly KeyedAggregate[]): KeyedAggregate[] {
-  interface Cell {
-    key: number;
-    measure: string;
-    dim: string | undefined;
-    count: number;
-    sum: number;
-    /** The block's row, when the block has one for this cell. */
-    block: KeyedAggregate | undefined;
-    parts: Uint8Array[];
-    /** A distinct count that came counted (plain measures: 0). */
-    counted: number;
-  }
-  const cells = new Map<string, Cell>();
-  const cell = (r: KeyedAggregate): Cell => {
-    const id = JSON.stringify([r.key, r.measure, r.dim ?? null]);
-    let c = cells.get(id);
-    if (c === undefined) cells.set(id, (c = { key: r.key, measure: r.measure, dim: r.dim, count: 0, sum: 0, block: undefined, parts: [], counted: 0 }));
-    return c;
-  };
+  const cells = new Cells();
   for (const r of settled) {
     if (r.dim === undefined && r.members === undefined) throw new Error(`settled total of ${r.measure} has no member sets`);
-    const c = cell(r);
-    c.count += r.count;
-    c.sum += r.sum;
-    c.block = r;
+    cells.addSettled(r);
   }
-  for (const r of open) {
-    const c = cell(r);
-    c.count += r.count;
-    c.sum += r.sum;
-    if (r.idParts !== undefined) c.parts.push(...r.idParts);
-    else if (r.ids !== undefined) c.parts.push(r.ids);
-    else c.counted += r.distinct;
-  }
+  for (const r of open) cells.add(r);
   const out: KeyedAggregate[] = [];
   for (const c of cells.values()) {
     const members = c.block?.members;
